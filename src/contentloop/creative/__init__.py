@@ -1,0 +1,1 @@
+"""creative stage."""
