@@ -1,0 +1,365 @@
+"""The stage sequence: each stage reads its input from the store and writes its output back.
+
+Any stage can therefore be rerun, resumed after a crash, or run on another worker; the
+store's state machine, not the caller, decides what is left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from ..analytics.insights import SNAPSHOT_AGES_H, due_snapshots, sync_media
+from ..analytics.kpis import PostResult
+from ..domain import (
+    Account,
+    ApprovalMode,
+    Asset,
+    Clock,
+    Format,
+    MetricSnapshot,
+    Post,
+    PostState,
+    Variant,
+)
+from ..store import Store
+from .planner import local_today, plan_calendar
+
+log = structlog.get_logger(__name__)
+
+PRODUCT_TYPE = {
+    Format.IMAGE: "FEED",
+    Format.CAROUSEL: "FEED",
+    Format.REEL: "REELS",
+    Format.STORY: "STORY",
+}
+
+
+@dataclass
+class StageCounts:
+    """What one pass of the loop did, for progress displays and logs."""
+
+    planned: int = 0
+    drafted: int = 0
+    approved: int = 0
+    awaiting_approval: int = 0
+    rendered: int = 0
+    render_failed: int = 0
+    published: int = 0
+    retrying: int = 0
+    failed: int = 0
+    snapshots: int = 0
+
+    def add(self, other: StageCounts) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+
+@dataclass
+class Loop:
+    """One account set's content loop, wired to real stage components."""
+
+    store: Store
+    clock: Clock
+    accounts: Sequence[Account]
+    generator: Any  # creative.Generator
+    guard_for: Callable[[Account, Sequence[str]], Any]  # -> policy.Guard
+    approve: Callable[[Sequence[Variant], Account], tuple[Variant | None, str]]
+    renderer: Any  # render.Renderer
+    publisher_for: Callable[[str], Any]  # handle -> publish.Publisher
+    insights_for: Callable[[str], Any]  # handle -> analytics InsightsSource
+    media_url: Callable[[str], str]  # local path -> URL the Graph API can fetch
+    optimizer: Any = None  # optimize facade (preferences, decide)
+    worker: str = "loop"
+    horizon_days: int = 7
+    publish_lead: timedelta = timedelta(minutes=0)
+    counts: StageCounts = field(default_factory=StageCounts)
+
+    def account(self, handle: str) -> Account:
+        for a in self.accounts:
+            if a.handle == handle:
+                return a
+        raise KeyError(handle)
+
+    # -- plan ------------------------------------------------------------------------------
+    def plan(self, days: int | None = None) -> int:
+        """Create the rolling calendar's missing slots; existing slots are left alone."""
+        now = self.clock.now()
+        n = 0
+        for acc in self.accounts:
+            weights = self.optimizer.hour_weights(acc) if self.optimizer else None
+            start = local_today(acc, now)
+            for post in plan_calendar(acc, start, days or self.horizon_days, hour_weights=weights):
+                if post.scheduled_at <= now:
+                    continue
+                if self.store.add_post(post, actor="planner"):
+                    n += 1
+        self.counts.planned += n
+        return n
+
+    # -- generate ----------------------------------------------------------------------------
+    def generate(self) -> int:
+        n = 0
+        for acc in self.accounts:
+            opportunities = self.store.opportunities(acc.handle, limit=20)
+            recent = self.store.recent_captions(acc.handle, self.clock.now() - timedelta(days=90))
+            prefs = self.optimizer.preferences(acc) if self.optimizer else None
+            for post in self.store.posts(acc.handle, states=[PostState.PLANNED]):
+                variants = self.generator.generate(
+                    acc, post, opportunities, acc.variants_per_day,
+                    recent_captions=recent, preferences=prefs,
+                )
+                self.store.save_variants(variants)
+                self.store.transition(
+                    post.id, PostState.DRAFTED, actor=f"generator:{variants[0].generator}",
+                    reason=f"{len(variants)} variants",
+                )
+                recent = [*recent, *(v.caption for v in variants)]
+                n += 1
+        self.counts.drafted += n
+        return n
+
+    # -- review ------------------------------------------------------------------------------
+    def review(self) -> int:
+        n = 0
+        for acc in self.accounts:
+            recent = self.store.recent_captions(acc.handle, self.clock.now() - timedelta(days=90))
+            guard = self.guard_for(acc, recent)
+            for post in self.store.posts(acc.handle, states=[PostState.DRAFTED]):
+                variants = self.store.variants(post.id)
+                for v in variants:
+                    v.verdicts = list(guard.review(v, acc))
+                self.store.save_variants(variants)
+                self.store.transition(
+                    post.id, PostState.IN_REVIEW, actor="policy", reason="checked"
+                )
+                self._decide_approval(acc, post, variants)
+                n += 1
+        return n
+
+    def _decide_approval(self, acc: Account, post: Post, variants: list[Variant]) -> None:
+        if acc.approval_mode is ApprovalMode.MANUAL:
+            self.counts.awaiting_approval += 1
+            return
+        chosen, reason = self.approve(variants, acc)
+        if chosen is None:
+            self.counts.awaiting_approval += 1
+            log.info("review.needs_human", post=post.id, reason=reason)
+            return
+        self.approve_variant(post.id, chosen.id, actor="policy:auto", reason=reason)
+
+    def approve_variant(self, post_id: str, variant_id: str, *, actor: str, reason: str) -> None:
+        """Approve one variant of a post (used by auto-approval, the CLI and the dashboard)."""
+        variants = self.store.variants(post_id)
+        if not any(v.id == variant_id for v in variants):
+            raise KeyError(f"variant {variant_id!r} does not belong to post {post_id!r}")
+        for v in variants:
+            v.chosen = v.id == variant_id
+        self.store.save_variants(variants)
+        chosen = next(v for v in variants if v.chosen)
+        self.store.transition(
+            post_id, PostState.APPROVED, actor=actor, reason=reason,
+            variant_id=variant_id, format=chosen.format,
+        )
+        self.counts.approved += 1
+
+    # -- render and schedule ---------------------------------------------------------------------
+    def render(self) -> int:
+        n = 0
+        for acc in self.accounts:
+            for post in self.store.posts(acc.handle, states=[PostState.APPROVED]):
+                assert post.variant_id is not None
+                variant = self.store.get_variant(post.variant_id)
+                try:
+                    assets: list[Asset] = list(self.renderer.render(variant, acc.brand))
+                except Exception as exc:  # a failed render fails that post, never the run
+                    self.store.transition(
+                        post.id, PostState.FAILED, actor="renderer",
+                        reason=f"render failed: {exc}", last_error=str(exc)[:2000],
+                    )
+                    self.counts.render_failed += 1
+                    continue
+                self.store.save_assets(post.id, assets)
+                self.store.transition(
+                    post.id, PostState.RENDERED, actor="renderer",
+                    reason=", ".join(f"{a.role}:{a.width}x{a.height}" for a in assets),
+                )
+                self.store.transition(post.id, PostState.SCHEDULED, actor="scheduler",
+                                      reason=f"due {post.scheduled_at.isoformat()}")
+                n += 1
+        self.counts.rendered += n
+        return n
+
+    # -- publish ---------------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Resume posts a dead worker left in `publishing`: ask the API before publishing again."""
+        n = 0
+        for post in self.store.stale_publishing():
+            self._publish_one(post, recovering=True)
+            n += 1
+        return n
+
+    def publish_due(self) -> int:
+        now = self.clock.now()
+        n = 0
+        for post in self.store.claim_due(now + self.publish_lead, worker=self.worker):
+            self._publish_one(post)
+            n += 1
+        return n
+
+    def _job(self, post: Post, variant: Variant, assets: Sequence[Asset]) -> Any:
+        from ..publish.publisher import PublishJob
+
+        main = [a for a in assets if a.role in ("main", "slide")]
+        covers = [a for a in assets if a.role == "cover"]
+        caption = variant.caption
+        fmt = variant.format
+        kwargs: dict[str, Any] = {}
+        if fmt is Format.CAROUSEL:
+            kwargs["slide_urls"] = [self.media_url(a.path) for a in main]
+        elif fmt is Format.REEL or (fmt is Format.STORY and main and main[0].mime == "video/mp4"):
+            kwargs["video_url"] = self.media_url(main[0].path)
+            if covers:
+                kwargs["cover_url"] = self.media_url(covers[0].path)
+        else:
+            kwargs["image_url"] = self.media_url(main[0].path)
+        return PublishJob(
+            post_id=post.id,
+            ig_user_id=self.store.ig_user_id(post.account),
+            format=fmt,
+            caption=caption,
+            container_id=post.container_id,
+            **kwargs,
+        )
+
+    def _publish_one(self, post: Post, recovering: bool = False) -> None:
+        paused, why = self.store.is_paused(post.account)
+        if paused:
+            self.store.transition(
+                post.id, PostState.SCHEDULED, actor=self.worker,
+                reason=f"account paused: {why}", expect=PostState.PUBLISHING,
+            )
+            return
+        assert post.variant_id is not None
+        variant = self.store.get_variant(post.variant_id)
+        job = self._job(post, variant, self.store.assets(post.id))
+        publisher = self.publisher_for(post.account)
+        result = publisher.publish(job)
+        now = self.clock.now()
+        outcome = str(getattr(result.outcome, "value", result.outcome))
+        if outcome in ("published", "recovered"):
+            self.store.transition(
+                post.id, PostState.PUBLISHED, actor=self.worker,
+                reason="recovered after restart" if recovering or outcome == "recovered"
+                else "published",
+                media_id=result.media_id, published_at=now, last_error="",
+            )
+            self.counts.published += 1
+            return
+        message = result.message or outcome
+        if outcome == "auth":
+            self.store.set_paused(post.account, True, message)
+            self.store.transition(post.id, PostState.SCHEDULED, actor=self.worker,
+                                  reason=f"token problem, account paused: {message}",
+                                  last_error=message)
+            return
+        if outcome in ("retry", "quota", "throttled"):
+            retry_at = result.retry_at or now + timedelta(minutes=5)
+            self.store.transition(
+                post.id, PostState.RETRY_WAIT, actor=self.worker,
+                reason=f"{outcome}: {message}", next_attempt_at=retry_at, last_error=message,
+            )
+            self.counts.retrying += 1
+            return
+        explanation = getattr(result, "explanation", "") or ""
+        self.store.transition(
+            post.id, PostState.FAILED, actor=self.worker,
+            reason=f"{message} {explanation}".strip(), last_error=f"{message} {explanation}"[:2000],
+        )
+        self.counts.failed += 1
+
+    # -- analyze ---------------------------------------------------------------------------------
+    def sync_insights(self) -> int:
+        now = self.clock.now()
+        n = 0
+        for post in self.store.posts(states=[PostState.PUBLISHED]):
+            if not post.media_id or not post.published_at:
+                continue
+            taken = [s.age_hours for s in self.store.snapshots(post.id)]
+            due = due_snapshots(post.published_at, now, taken)
+            if not due:
+                continue
+            source = self.insights_for(post.account)
+            product = PRODUCT_TYPE[post.format or Format.IMAGE]
+            result = sync_media(source, post.media_id, product)
+            if not result.ok:
+                continue
+            for age in due:
+                if self.store.save_snapshot(
+                    MetricSnapshot(post.id, post.media_id, now, float(age), dict(result))
+                ):
+                    n += 1
+        self.counts.snapshots += n
+        return n
+
+    def results(self, account: Account, since: datetime | None = None) -> list[PostResult]:
+        """Every planned post since `since` with its latest metrics (the KPI input)."""
+        tz = ZoneInfo(account.timezone)
+        out: list[PostResult] = []
+        for post in self.store.posts(account.handle, start=since, end=self.clock.now()):
+            variant = self.store.get_variant(post.variant_id) if post.variant_id else None
+            duration = sum(a.duration_s for a in self.store.assets(post.id) if a.role == "main")
+            out.append(
+                PostResult(
+                    post_id=post.id,
+                    media_id=post.media_id or "",
+                    account=account.handle,
+                    format=(variant.format if variant else post.format or Format.IMAGE),
+                    pillar=variant.pillar if variant else "",
+                    hook_style=variant.hook_style if variant else "",
+                    hour_local=post.scheduled_at.astimezone(tz).hour,
+                    published_at=post.published_at,
+                    metrics=self.store.latest_metrics(post.id),
+                    caption=variant.caption if variant else "",
+                    planned=True,
+                    duration_s=duration,
+                )
+            )
+        return out
+
+    # -- one pass ----------------------------------------------------------------------------------
+    def run_stages(self) -> None:
+        """Plan, generate, review, render, publish what is due, and sync insights."""
+        self.plan()
+        self.generate()
+        self.review()
+        self.render()
+        self.publish_due()
+        self.sync_insights()
+
+    def next_wakeup(self, after: datetime) -> datetime | None:
+        """The next moment anything is due: a scheduled post, a retry, or an insights snapshot."""
+        candidates: list[datetime] = []
+        for post in self.store.posts(states=[PostState.SCHEDULED, PostState.RETRY_WAIT]):
+            retry_at = post.next_attempt_at or post.scheduled_at
+            t = max(post.scheduled_at - self.publish_lead, retry_at)
+            candidates.append(t)
+        for post in self.store.posts(states=[PostState.PUBLISHED]):
+            if post.published_at is None:
+                continue
+            taken = {s.age_hours for s in self.store.snapshots(post.id)}
+            for age in SNAPSHOT_AGES_H:
+                if float(age) not in taken:
+                    candidates.append(post.published_at + timedelta(hours=age))
+                    break
+        future = [c for c in candidates if c > after]
+        due_now = [c for c in candidates if c <= after]
+        if due_now:
+            return after
+        return min(future) if future else None
+

@@ -1,0 +1,238 @@
+"""Compose the real stage components into a Loop (embedded defaults or a given Graph URL)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..analytics.kpis import AccountWeek
+from ..analytics.report import build_weekly_report, render_html
+from ..creative import TemplateGenerator
+from ..domain import Account, Clock, ContentloopError, Opportunity
+from ..instagram.client import GraphClient
+from ..policy import Guard, approve_decision
+from ..publish.hosting import MediaHost
+from ..publish.publisher import Publisher
+from ..render import AssetStore, Renderer
+from ..store import Store
+from ..trends.hashtags import InMemoryHashtagBudget, InstagramHashtagSource
+from ..trends.ingest import ingest
+from ..trends.rss import FeedSource
+from ..trends.scoring import score_opportunities
+from .learning import Learner
+from .loop import Loop
+
+
+@dataclass
+class LoopParts:
+    """A wired loop plus what owns resources (servers, the store) and the per-account pieces."""
+
+    loop: Loop
+    store: Store
+    clock: Clock
+    learner: Learner
+    clients: dict[str, GraphClient]
+    sources: dict[str, list[Any]]
+    media_host: MediaHost
+    sim_world: Any = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def ingest(self) -> dict[str, list[tuple[str, str]]]:
+        """Pull every account's sources, store signals, and score fresh opportunities."""
+        now = self.clock.now()
+        failures: dict[str, list[tuple[str, str]]] = {}
+        for acc in self.loop.accounts:
+            report = ingest(self.sources.get(acc.handle, []), now)
+            failures[acc.handle] = [(str(s), str(r)) for s, r in report.failures]
+            self.store.add_signals(acc.handle, report.signals)
+            signals = self.store.signals(acc.handle, since=now - timedelta(days=7))
+            history = _term_history(signals, now)
+            own = _own_results(self.loop, acc)
+            opportunities: list[Opportunity] = score_opportunities(
+                acc, signals, history, now, top_k=10, own_results=own
+            )
+            self.store.save_opportunities(opportunities)
+        return failures
+
+    def published_records(self) -> list[dict[str, Any]]:
+        if self.sim_world is None:
+            return []
+        return list(self.sim_world.published_records())
+
+    def write_report(self, out: Path) -> tuple[Path, Path]:
+        import json
+
+        now = self.clock.now()
+        weeks: dict[str, AccountWeek] = {}
+        decisions: dict[str, list[Any]] = {}
+        for acc in self.loop.accounts:
+            since = now - timedelta(days=8)
+            results = self.loop.results(acc, since=since)
+            followers = self.store.account_metrics(acc.handle, "followers_count")
+            weeks[acc.handle] = AccountWeek(
+                account=acc.handle,
+                week_start=(now - timedelta(days=7)).date().isoformat(),
+                posts=results,
+                followers_start=int(followers[0][1]) if followers else None,
+                followers_end=int(followers[-1][1]) if followers else None,
+            )
+            decisions[acc.handle] = self.store.decisions(acc.handle)
+        report = build_weekly_report(weeks, decisions, now)
+        self.store.save_report(report.get("week_start", now.date().isoformat()), report)
+        path_json = out / "report.json"
+        path_json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        path_html = render_html(report, out)
+        return path_json, path_html
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception:  # closing must not hide the real error
+                pass
+        self._closers.clear()
+
+
+def _term_history(signals: Sequence[Any], now: datetime) -> dict[str, list[float]]:
+    """Per term, its daily counts over the past week (oldest first), today excluded."""
+    history: dict[str, list[float]] = {}
+    for sig in signals:
+        days_ago = (now - sig.observed_at).days
+        if days_ago < 1 or days_ago > 7:
+            continue
+        counts = history.setdefault(sig.term, [0.0] * 7)
+        counts[7 - days_ago] += 1.0
+    return history
+
+
+def _own_results(loop: Loop, account: Account) -> dict[str, float]:
+    from ..analytics.kpis import business_value
+
+    lift: dict[str, list[float]] = {}
+    for r in loop.results(account, since=loop.clock.now() - timedelta(days=28)):
+        if r.metrics and r.pillar:
+            lift.setdefault(r.pillar, []).append(business_value(r))
+    if not lift:
+        return {}
+    overall = sum(sum(v) for v in lift.values()) / sum(len(v) for v in lift.values()) or 1.0
+    return {k: (sum(v) / len(v)) / overall for k, v in lift.items()}
+
+
+def demo_feeds() -> list[Path]:
+    root = resources.files("contentloop.trends").joinpath("fixtures")
+    return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".xml"))
+
+
+def build_loop(
+    *,
+    accounts: Sequence[Account],
+    clock: Clock,
+    database_url: str,
+    media_dir: Path,
+    seed: int = 42,
+    graph_url: str | None = None,
+    access_token: str | None = None,
+    api_version: str = "v25.0",
+    worker: str = "loop",
+) -> LoopParts:
+    """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
+    closers: list[Callable[[], None]] = []
+    store = Store(database_url, clock)
+    closers.append(store.close)
+    media_dir.mkdir(parents=True, exist_ok=True)
+    host = MediaHost(media_dir).start()
+    closers.append(host.stop)
+
+    world = None
+    tokens: dict[str, str] = {}
+    if graph_url is None:
+        from ..sim import SimConfig, SimWorld, serve_in_thread
+
+        world = SimWorld(clock, SimConfig(seed=seed))
+        base_url, stop = serve_in_thread(world)
+        closers.append(stop)
+        for acc in accounts:
+            ig_user_id, token = world.create_account(acc.handle)
+            tokens[acc.handle] = token
+            store.ensure_account(acc)
+            store.set_ig_user_id(acc.handle, ig_user_id)
+    else:
+        if not access_token:
+            raise ContentloopError("a Graph URL needs an access token")
+        base_url = graph_url
+        for acc in accounts:
+            tokens[acc.handle] = access_token
+            store.ensure_account(acc)
+
+    clients: dict[str, GraphClient] = {}
+    for acc in accounts:
+        client = GraphClient(base_url, tokens[acc.handle], api_version, clock=clock)
+        clients[acc.handle] = client
+        closers.append(client.close)
+        if not store.ig_user_id(acc.handle):
+            me = client.me(fields=("user_id", "username"))
+            store.set_ig_user_id(acc.handle, str(me.get("user_id") or me.get("id")))
+
+    rng = random.Random(seed)
+    publishers = {
+        h: Publisher(c, clock, store, rng=random.Random(rng.random())) for h, c in clients.items()
+    }
+    renderer = Renderer(AssetStore(media_dir), clock)
+    generator = TemplateGenerator(seed)
+    budget = InMemoryHashtagBudget()
+    feeds = demo_feeds()
+    sources: dict[str, list[Any]] = {}
+    for acc in accounts:
+        acc_sources: list[Any] = [FeedSource(p) for p in (acc.feeds or feeds)]
+        if acc.hashtags_to_watch:
+            acc_sources.append(
+                InstagramHashtagSource(
+                    clients[acc.handle], store.ig_user_id(acc.handle), acc.hashtags_to_watch, budget
+                )
+            )
+        sources[acc.handle] = acc_sources
+
+    loop = Loop(
+        store=store,
+        clock=clock,
+        accounts=list(accounts),
+        generator=generator,
+        guard_for=lambda acc, recent: Guard.default(acc, recent_captions=recent),
+        approve=approve_decision,
+        renderer=renderer,
+        publisher_for=publishers.__getitem__,
+        insights_for=clients.__getitem__,
+        media_url=host.url_for,
+        worker=worker,
+    )
+
+    def online_followers(acc: Account) -> dict[int, float]:
+        now = clock.now()
+        return clients[acc.handle].online_followers(
+            store.ig_user_id(acc.handle), now - timedelta(days=7), now
+        )
+
+    learner = Learner(
+        store=store,
+        clock=clock,
+        results_for=lambda acc, since: loop.results(acc, since=since),
+        online_followers_for=online_followers,
+        seed=seed,
+    )
+    loop.optimizer = learner
+    return LoopParts(
+        loop=loop,
+        store=store,
+        clock=clock,
+        learner=learner,
+        clients=clients,
+        sources=sources,
+        media_host=host,
+        sim_world=world,
+        _closers=closers,
+    )
