@@ -1,1 +1,32 @@
-"""policy stage."""
+"""policy stage: rules with ids and severities, the guard, and the approval decision."""
+
+from .guard import AWAITING_HUMAN, Guard, approve_decision
+from .jsoncheck import PolicyInputError, check_json
+from .rules import (
+    BannedTopicsRule,
+    BannedWordsRule,
+    CaptionLengthRule,
+    CarouselSlidesRule,
+    DisclosureRule,
+    HashtagLimitRule,
+    HookLengthRule,
+    MentionLimitRule,
+    NearDuplicateRule,
+    PersonalDataRule,
+    ProfanityRule,
+    ReelDurationRule,
+    RegexRule,
+    Rule,
+    SensitiveClaimsRule,
+    default_rules,
+    platform_rules,
+    regex_rules,
+)
+
+__all__ = [
+    "AWAITING_HUMAN", "BannedTopicsRule", "BannedWordsRule", "CaptionLengthRule",
+    "CarouselSlidesRule", "DisclosureRule", "Guard", "HashtagLimitRule", "HookLengthRule",
+    "MentionLimitRule", "NearDuplicateRule", "PersonalDataRule", "PolicyInputError",
+    "ProfanityRule", "ReelDurationRule", "RegexRule", "Rule", "SensitiveClaimsRule",
+    "approve_decision", "check_json", "default_rules", "platform_rules", "regex_rules",
+]
