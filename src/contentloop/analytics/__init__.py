@@ -1,1 +1,57 @@
-"""analytics stage."""
+"""analytics stage: insights sync, KPIs, and the weekly report (JSON + self-contained HTML)."""
+
+from .insights import (
+    METRICS_BY_PRODUCT,
+    SNAPSHOT_AGES_H,
+    InsightsResult,
+    InsightsSource,
+    due_snapshots,
+    hourly_profile,
+    sync_media,
+)
+from .kpis import (
+    DEFAULT_WEIGHTS,
+    AccountWeek,
+    PostResult,
+    ValueWeights,
+    business_value,
+    effect_table,
+    engagement_rate,
+    follows_per_1k_reach,
+    post_kpis,
+    reach_rate,
+    saves_per_reach,
+    sends_per_reach,
+    watch_through,
+    week_over_week,
+    weekly_kpis,
+)
+from .report import build_weekly_report, next_actions, render_html
+
+__all__ = [
+    "AccountWeek",
+    "DEFAULT_WEIGHTS",
+    "InsightsResult",
+    "InsightsSource",
+    "METRICS_BY_PRODUCT",
+    "PostResult",
+    "SNAPSHOT_AGES_H",
+    "ValueWeights",
+    "build_weekly_report",
+    "business_value",
+    "due_snapshots",
+    "effect_table",
+    "engagement_rate",
+    "follows_per_1k_reach",
+    "hourly_profile",
+    "next_actions",
+    "post_kpis",
+    "reach_rate",
+    "render_html",
+    "saves_per_reach",
+    "sends_per_reach",
+    "sync_media",
+    "watch_through",
+    "week_over_week",
+    "weekly_kpis",
+]

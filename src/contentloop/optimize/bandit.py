@@ -1,0 +1,301 @@
+"""Thompson sampling over an additive Bayesian linear model of log(1 + business value).
+
+Why this shape: ~30 posts a week cannot fill one arm per (format x pillar x hook x hour)
+combination, but they can learn shared additive effects. Old posts are discounted by
+gamma**age_weeks so the model follows the platform when it drifts, and every level keeps at
+least `epsilon` of the allocation so nothing is starved and logged propensities stay > 0
+(needed later for off-policy evaluation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from contentloop.domain import Decision, utc
+
+DIMENSIONS: tuple[str, ...] = ("format", "pillar", "hook_style", "slot_hour")
+
+_WEEK_S = 7 * 24 * 3600.0
+
+#: Markers in Decision.reason that readers (the report) key on; keep them stable.
+STILL_TESTING = "still testing"
+NO_RESULTS = "no results yet"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One published post as the optimizer sees it: its levels, value and when it went out.
+
+    `metrics` carries extra per-post KPIs (e.g. `engagement_rate`) for the threshold rules.
+    """
+
+    format: str
+    pillar: str
+    hook_style: str
+    slot_hour: int | str
+    value: float
+    at: datetime
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+    def level(self, dimension: str) -> str:
+        if dimension == "slot_hour":
+            return str(int(self.slot_hour))
+        return str(getattr(self, dimension))
+
+
+@dataclass(frozen=True, slots=True)
+class BanditConfig:
+    """Knobs, all with defaults from the research notes (docs/KPIS.md explains them)."""
+
+    gamma: float = 0.9  # weight per week of age
+    epsilon: float = 0.05  # exploration floor per level
+    prior_sd: float = 1.0  # prior sd of each effect on the log scale (e^1 = 2.7x)
+    noise_sd_prior: float = 0.8  # prior guess of the per-post noise sd (log scale)
+    noise_prior_n: float = 5.0  # pseudo-observations behind that guess
+    draws: int = 1000  # Thompson draws used to estimate selection probabilities
+    win_probability: float = 0.9  # P(best beats runner-up) to call it a winner
+
+
+class ThompsonBandit:
+    """Additive LinTS: one-hot features per level of each dimension, Gaussian posterior."""
+
+    def __init__(
+        self,
+        levels: Mapping[str, Sequence[str | int]] | None = None,
+        config: BanditConfig | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.config = config or BanditConfig()
+        if not 0.0 < self.config.gamma <= 1.0:
+            raise ValueError(f"gamma must be in (0, 1], got {self.config.gamma}")
+        if not 0.0 <= self.config.epsilon < 1.0:
+            raise ValueError(f"epsilon must be in [0, 1), got {self.config.epsilon}")
+        self._levels: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
+        for dim, values in (levels or {}).items():
+            if dim not in self._levels:
+                raise ValueError(f"unknown dimension {dim!r}; expected one of {DIMENSIONS}")
+            for v in values:
+                self._add_level(dim, str(v))
+        self._rng = np.random.default_rng(seed)
+        self._mean = np.zeros(0)
+        self._cov = np.zeros((0, 0))
+        self._baseline = 0.0
+        self._noise_sd = self.config.noise_sd_prior
+        self._counts: dict[str, dict[str, float]] = {d: {} for d in DIMENSIONS}
+        self.n_observations = 0
+        self._fit_arrays()
+
+    # -- model ------------------------------------------------------------------------
+    def _add_level(self, dim: str, level: str) -> None:
+        if level not in self._levels[dim]:
+            self._levels[dim].append(level)
+
+    @property
+    def levels(self) -> dict[str, list[str]]:
+        return {d: list(v) for d, v in self._levels.items()}
+
+    def _index(self) -> dict[tuple[str, str], int]:
+        idx: dict[tuple[str, str], int] = {}
+        for dim in DIMENSIONS:
+            for level in self._levels[dim]:
+                idx[(dim, level)] = len(idx)
+        return idx
+
+    def _fit_arrays(self) -> None:
+        n = len(self._index())
+        self._mean = np.zeros(n)
+        self._cov = np.eye(n) * self.config.prior_sd**2
+
+    def fit(self, observations: Sequence[Observation], now: datetime | None = None) -> None:
+        """Recompute the posterior from all observations (cheap: a few dozen features).
+
+        Weights are gamma**age_weeks relative to `now` (default: the newest observation).
+        The noise variance is estimated from weighted residuals, shrunk to the prior guess.
+        """
+        for obs in observations:
+            for dim in DIMENSIONS:
+                self._add_level(dim, obs.level(dim))
+        index = self._index()
+        p = len(index)
+        self.n_observations = len(observations)
+        self._counts = {d: {lv: 0.0 for lv in self._levels[d]} for d in DIMENSIONS}
+        if not observations:
+            self._baseline = 0.0
+            self._fit_arrays()
+            return
+        ref = utc(now) if now is not None else max(utc(o.at) for o in observations)
+        X = np.zeros((len(observations), p))
+        y = np.zeros(len(observations))
+        w = np.zeros(len(observations))
+        for i, obs in enumerate(observations):
+            for dim in DIMENSIONS:
+                X[i, index[(dim, obs.level(dim))]] = 1.0
+            y[i] = math.log1p(max(obs.value, 0.0))
+            age_weeks = max((ref - utc(obs.at)).total_seconds(), 0.0) / _WEEK_S
+            w[i] = self.config.gamma**age_weeks
+            for dim in DIMENSIONS:
+                self._counts[dim][obs.level(dim)] += w[i]
+        self._baseline = float(np.average(y, weights=w))
+        yc = y - self._baseline
+        prior_prec = np.eye(p) / self.config.prior_sd**2
+        # Two passes: fit with the prior noise, estimate noise from residuals, refit.
+        sigma2 = self.config.noise_sd_prior**2
+        for _ in range(2):
+            prec = prior_prec + (X.T * w) @ X / sigma2
+            cov = np.linalg.inv(prec)
+            mean = cov @ ((X.T * w) @ yc) / sigma2
+            resid = yc - X @ mean
+            n_eff = float(w.sum())
+            n0 = self.config.noise_prior_n
+            sigma2 = (n0 * self.config.noise_sd_prior**2 + float(w @ resid**2)) / (n0 + n_eff)
+        self._noise_sd = math.sqrt(sigma2)
+        self._mean = mean
+        self._cov = (cov + cov.T) / 2.0
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self._mean.size == 0:
+            return np.zeros((n, 0))
+        return rng.multivariate_normal(self._mean, self._cov, size=n, method="cholesky")
+
+    def effects(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """Posterior (mean, sd) of each level's effect on log(1 + value)."""
+        index = self._index()
+        sd = np.sqrt(np.clip(np.diag(self._cov), 0.0, None))
+        return {
+            dim: {
+                lv: (float(self._mean[index[(dim, lv)]]), float(sd[index[(dim, lv)]]))
+                for lv in self._levels[dim]
+            }
+            for dim in DIMENSIONS
+        }
+
+    # -- policy -----------------------------------------------------------------------
+    def _floor(self, probs: np.ndarray) -> np.ndarray:
+        k = probs.size
+        eps = min(self.config.epsilon, 1.0 / k)
+        return (1.0 - k * eps) * probs + eps
+
+    def sample_preferences(
+        self,
+        rng: np.random.Generator | None = None,
+        draws: int | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """Selection probability of each level: share of Thompson draws where it is best.
+
+        Dimensions are additive, so each one's argmax is independent of the others. The
+        exploration floor is mixed in so every level keeps at least `epsilon`. Levels in
+        `exclude` (e.g. paused by a rule) get probability 0 and are left out of the floor.
+        """
+        rng = rng if rng is not None else self._rng
+        n = draws or self.config.draws
+        theta = self._draw(rng, n)
+        index = self._index()
+        out: dict[str, dict[str, float]] = {}
+        for dim in DIMENSIONS:
+            banned = {str(x) for x in (exclude or {}).get(dim, ())}
+            levels = [lv for lv in self._levels[dim] if lv not in banned]
+            out[dim] = {lv: 0.0 for lv in self._levels[dim] if lv in banned}
+            if not levels:
+                continue
+            cols = [index[(dim, lv)] for lv in levels]
+            wins = np.bincount(np.argmax(theta[:, cols], axis=1), minlength=len(levels))
+            probs = self._floor(wins / float(n))
+            out[dim].update({lv: float(p) for lv, p in zip(levels, probs, strict=True)})
+        return out
+
+    def decide(
+        self,
+        account: str,
+        now: datetime,
+        rng: np.random.Generator | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
+    ) -> list[Decision]:
+        """One Decision per dimension: the level to favour, why, and the allocation.
+
+        Pass `exclude=paused_levels(rule_decisions)` so paused levels get no posts.
+        """
+        rng = rng if rng is not None else self._rng
+        prefs = self.sample_preferences(rng, exclude=exclude)
+        theta = self._draw(rng, self.config.draws)
+        index = self._index()
+        decisions: list[Decision] = []
+        for dim in DIMENSIONS:
+            probs = prefs[dim]
+            banned = {str(x) for x in (exclude or {}).get(dim, ())}
+            ranked = sorted(
+                (lv for lv in probs if lv not in banned), key=lambda lv: probs[lv], reverse=True
+            )
+            if not ranked:
+                continue
+            best = ranked[0]
+            reason = self._reason(dim, ranked, theta, index)
+            decisions.append(
+                Decision(
+                    account=account,
+                    kind=dim,
+                    choice=best,
+                    reason=reason,
+                    probabilities=dict(probs),
+                    made_at=utc(now),
+                )
+            )
+        return decisions
+
+    def _reason(
+        self,
+        dim: str,
+        ranked: list[str],
+        theta: np.ndarray,
+        index: dict[tuple[str, str], int],
+    ) -> str:
+        best = ranked[0]
+        seen = self._counts[dim].get(best, 0.0)
+        if self.n_observations == 0 or seen == 0.0:
+            return f"{NO_RESULTS} for {_label(dim, best)}: exploring evenly"
+        if len(ranked) == 1:
+            return f"{_label(dim, best)} is the only option"
+        runner = ranked[1]
+        i, j = index[(dim, best)], index[(dim, runner)]
+        uplift = math.exp(float(self._mean[i] - self._mean[j])) - 1.0
+        p_better = float(np.mean(theta[:, i] > theta[:, j])) if theta.size else 0.5
+        decided = p_better >= self.config.win_probability
+        plural = dim in ("format", "slot_hour")
+        verb = ("beat" if plural else "beats") if decided else ("lead" if plural else "leads")
+        text = (
+            f"{_label(dim, best, plural=True)} {verb} {_label(dim, runner, plural=True)} "
+            f"by {uplift:+.0%} value (p={p_better:.2f})"
+        )
+        if not decided:
+            text = f"{text}; {STILL_TESTING}"
+        return text
+
+
+def _label(dim: str, level: str, plural: bool = False) -> str:
+    if dim == "slot_hour":
+        return f"{int(level):02d}:00 posts" if plural else f"{int(level):02d}:00"
+    if dim == "format":
+        return f"{level}s" if plural and not level.endswith("s") else level
+    noun = {"pillar": "pillar", "hook_style": "hook style"}.get(dim, dim)
+    return f"{noun} '{level}'"
+
+
+def paused_levels(decisions: Sequence[Decision]) -> dict[str, set[str]]:
+    """{dimension: levels} from rule decisions of kind "pause" (choice "dimension:level")."""
+    out: dict[str, set[str]] = {}
+    for d in decisions:
+        if d.kind == "pause":
+            dim, _, level = d.choice.partition(":")
+            out.setdefault(dim, set()).add(level)
+    return out
+
+
+def winner(decision: Decision, threshold: float = 0.5) -> str | None:
+    """The decision's choice if its selection probability reaches `threshold`."""
+    p = decision.probabilities.get(decision.choice, 0.0)
+    return decision.choice if p >= threshold else None
