@@ -18,7 +18,7 @@ from ..domain import Account, ContentloopError, PostState, SimulatedClock
 from .wiring import LoopParts, build_loop
 
 #: Demo weeks start on a fixed Monday so the same seed gives the same week.
-DEMO_START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+DEMO_START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
 
 _EXTRA_ACCOUNTS = [
     ("sandbox_fitness", "home workouts for busy parents", "America/New_York",

@@ -69,7 +69,7 @@ class LoopParts:
 
         now = self.clock.now()
         weeks: dict[str, AccountWeek] = {}
-        decisions: dict[str, list[Any]] = {}
+        decisions: list[Any] = []
         for acc in self.loop.accounts:
             since = now - timedelta(days=8)
             results = self.loop.results(acc, since=since)
@@ -81,7 +81,7 @@ class LoopParts:
                 followers_start=int(followers[0][1]) if followers else None,
                 followers_end=int(followers[-1][1]) if followers else None,
             )
-            decisions[acc.handle] = self.store.decisions(acc.handle)
+            decisions.extend(self.store.decisions(acc.handle))
         report = build_weekly_report(weeks, decisions, now)
         self.store.save_report(report.get("week_start", now.date().isoformat()), report)
         path_json = out / "report.json"
