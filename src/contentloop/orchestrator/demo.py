@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..config import Settings
 from ..domain import Account, ContentloopError, PostState, SimulatedClock
+from ..logs import configure, register_secret
 from .wiring import LoopParts, build_loop
 
 #: Demo weeks start on a fixed Monday so the same seed gives the same week.
@@ -92,6 +93,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console | None =
         for extra in ("contentloop.db-wal", "contentloop.db-shm"):
             (out / extra).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
+    configure(settings.log_level, log_file=out / "contentloop.log")
     clock = SimulatedClock(DEMO_START)
     accounts = demo_accounts(settings, options.accounts)
     token = None
@@ -101,6 +103,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console | None =
             raise ContentloopError(
                 "--graph-url needs CONTENTLOOP_IG_ACCESS_TOKEN in the environment"
             )
+        register_secret(token)
     parts = build_loop(
         accounts=accounts,
         clock=clock,
@@ -233,4 +236,5 @@ def _write_outputs(parts: LoopParts, out: Path) -> dict[str, Path]:
     files["report_html"] = report_html
     files["media"] = out / "media"
     files["database"] = out / "contentloop.db"
+    files["log"] = out / "contentloop.log"
     return files

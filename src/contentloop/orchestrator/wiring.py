@@ -24,6 +24,7 @@ from ..trends.hashtags import InMemoryHashtagBudget, InstagramHashtagSource
 from ..trends.ingest import ingest
 from ..trends.rss import FeedSource
 from ..trends.scoring import score_opportunities
+from ..logs import register_secret
 from .learning import Learner
 from .loop import Loop
 
@@ -76,7 +77,7 @@ class LoopParts:
             followers = self.store.account_metrics(acc.handle, "followers_count")
             weeks[acc.handle] = AccountWeek(
                 account=acc.handle,
-                week_start=(now - timedelta(days=7)).date().isoformat(),
+                week_start=now - timedelta(days=7),
                 posts=results,
                 followers_start=int(followers[0][1]) if followers else None,
                 followers_end=int(followers[-1][1]) if followers else None,
@@ -157,7 +158,8 @@ def build_loop(
         base_url, stop = serve_in_thread(world)
         closers.append(stop)
         for acc in accounts:
-            ig_user_id, token = world.create_account(acc.handle)
+            ig_user_id, token = world.create_account(acc.handle, timezone=acc.timezone)
+            register_secret(token)
             tokens[acc.handle] = token
             store.ensure_account(acc)
             store.set_ig_user_id(acc.handle, ig_user_id)
