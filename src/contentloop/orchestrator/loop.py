@@ -93,11 +93,15 @@ class Loop:
         n = 0
         for acc in self.accounts:
             weights = self.optimizer.hour_weights(acc) if self.optimizer else None
-            start = local_today(acc, now)
-            for post in plan_calendar(acc, start, days or self.horizon_days, hour_weights=weights):
-                if post.scheduled_at <= now:
-                    continue
-                if self.store.add_post(post, actor="planner"):
+            horizon = days or self.horizon_days
+            # One spare day: when today's windows have passed, the calendar still has
+            # `horizon` local dates.
+            candidates = plan_calendar(acc, local_today(acc, now), horizon + 1,
+                                       hour_weights=weights)
+            future = [p for p in candidates if p.scheduled_at > now]
+            dates = sorted({p.local_date for p in future})[:horizon]
+            for post in future:
+                if post.local_date in dates and self.store.add_post(post, actor="planner"):
                     n += 1
         self.counts.planned += n
         return n
@@ -109,9 +113,11 @@ class Loop:
             opportunities = self.store.opportunities(acc.handle, limit=20)
             recent = self.store.recent_captions(acc.handle, self.clock.now() - timedelta(days=90))
             prefs = self.optimizer.preferences(acc) if self.optimizer else None
+            used = self.store.recent_trends(acc.handle, self.clock.now() - timedelta(days=7))
             for post in self.store.posts(acc.handle, states=[PostState.PLANNED]):
+                fresh = [o for o in opportunities if o.topic.lower() not in used]
                 variants = self.generator.generate(
-                    acc, post, opportunities, acc.variants_per_day,
+                    acc, post, fresh, acc.variants_per_day,
                     recent_captions=recent, preferences=prefs,
                 )
                 self.store.save_variants(variants)
@@ -120,6 +126,8 @@ class Loop:
                     reason=f"{len(variants)} variants",
                 )
                 recent = [*recent, *(v.caption for v in variants)]
+                if variants[0].trend:  # each post leads with a different trend
+                    used.add(variants[0].trend.lower())
                 n += 1
         self.counts.drafted += n
         return n

@@ -6,7 +6,6 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +123,25 @@ def _own_results(loop: Loop, account: Account) -> dict[str, float]:
     return {k: (sum(v) / len(v)) / overall for k, v in lift.items()}
 
 
-def demo_feeds() -> list[Path]:
-    root = resources.files("contentloop.trends").joinpath("fixtures")
-    return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".xml"))
+def sample_feeds(niche: str) -> list[Path]:
+    """The shipped sample feeds whose niche words appear in the account's niche (else all)."""
+    words = set(niche.lower().replace("-", " ").split())
+    feeds = _sample_feeds()
+    matching = [p for name, p in feeds.items() if _SAMPLE_TOPICS.get(name, set()) & words]
+    return matching or list(feeds.values())
+
+
+_SAMPLE_TOPICS = {
+    "coffee": {"coffee", "espresso", "barista", "cafe"},
+    "home_cooking": {"cooking", "recipes", "kitchen", "meal", "food"},
+    "fitness": {"fitness", "workout", "workouts", "training", "gym", "running"},
+}
+
+
+def _sample_feeds() -> dict[str, Path]:
+    from ..trends.fixtures import FEEDS, fixture_path
+
+    return {name: fixture_path(name) for name in FEEDS}
 
 
 def build_loop(
@@ -187,10 +202,10 @@ def build_loop(
     renderer = Renderer(AssetStore(media_dir), clock)
     generator = TemplateGenerator(seed)
     budget = InMemoryHashtagBudget()
-    feeds = demo_feeds()
     sources: dict[str, list[Any]] = {}
     for acc in accounts:
-        acc_sources: list[Any] = [FeedSource(p) for p in (acc.feeds or feeds)]
+        feeds = list(acc.feeds) or sample_feeds(acc.niche)
+        acc_sources: list[Any] = [FeedSource(p) for p in feeds]
         if acc.hashtags_to_watch:
             acc_sources.append(
                 InstagramHashtagSource(

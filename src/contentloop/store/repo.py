@@ -165,9 +165,21 @@ class Store:
 
     # -- signals and opportunities -------------------------------------------------------------
     def add_signals(self, account: str, signals: Iterable[TrendSignal]) -> int:
+        """Store new signals; one already seen (same source, title and URL) is skipped."""
         n = 0
         with self.session() as s:
+            seen = set(
+                s.execute(
+                    select(SignalRow.source, SignalRow.title, SignalRow.url).where(
+                        SignalRow.account == account
+                    )
+                ).tuples()
+            )
             for sig in signals:
+                key = (sig.source, sig.title, sig.url)
+                if key in seen:
+                    continue
+                seen.add(key)
                 s.add(
                     SignalRow(
                         account=account,
@@ -483,6 +495,19 @@ class Store:
                 .where(PostRow.scheduled_at >= since)
             )
             return list(s.scalars(q))
+
+    def recent_trends(self, account: str, since: datetime) -> set[str]:
+        """Trend topics that chosen variants of recent posts already covered (lowercase)."""
+        with self.session() as s:
+            q = (
+                select(VariantRow.trend)
+                .join(PostRow, PostRow.id == VariantRow.post_id)
+                .where(VariantRow.account == account)
+                .where(VariantRow.chosen.is_(True))
+                .where(VariantRow.trend.is_not(None))
+                .where(PostRow.scheduled_at >= since)
+            )
+            return {t.lower() for t in s.scalars(q) if t}
 
     # -- assets ----------------------------------------------------------------------------------
     def save_assets(self, post_id: str, assets: Sequence[Asset]) -> None:
