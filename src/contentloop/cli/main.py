@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from .. import __version__
-from ..config import CONFIG_FILENAME, Settings, load_settings
-from ..domain import ConfigError, ContentloopError, SystemClock
+from ..config import CONFIG_FILENAME
+from ..domain import ContentloopError, SystemClock
+from .common import ConfigOpt, console, fail, settings_or_exit
 
 app = typer.Typer(
     help="contentloop: an Instagram account's content production as one autonomous, "
@@ -23,35 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 sim_app = typer.Typer(help="The built-in Instagram Graph API simulator.", no_args_is_help=True)
-publish_app = typer.Typer(help="Publishing: status, failures and retries.", no_args_is_help=True)
-policy_app = typer.Typer(help="Policy guard: check a variant against the rules.",
-                         no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sim_app, name="sim")
-app.add_typer(publish_app, name="publish")
-app.add_typer(policy_app, name="policy")
-
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Path to contentloop.toml (default: ./contentloop.toml "
-                 "or $CONTENTLOOP_CONFIG; built-in sandbox defaults when none)."),
-]
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def settings_or_exit(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        fail(str(exc), code=2)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -69,7 +40,9 @@ def main(
 
 @app.command()
 def init(
-    dir: Annotated[Path, typer.Option("--dir", help="Where to write contentloop.toml.")] = Path("."),
+    dir: Annotated[
+        Path, typer.Option("--dir", help="Where to write contentloop.toml.")
+    ] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented contentloop.toml with one sandbox account and create the data dir."""
@@ -96,11 +69,14 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
 @sim_app.command("serve")
 def sim_serve(
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (loopback by default).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
     seed: Annotated[int, typer.Option(help="Seed of the audience model.")] = 42,
     strict_tokens: Annotated[bool, typer.Option(
-        "--strict-tokens", help="Refuse unknown tokens instead of creating sandbox accounts.")] = False,
+        "--strict-tokens", help="Refuse unknown tokens instead of creating sandbox accounts.",
+    )] = False,
 ) -> None:
     """Serve the Instagram Graph API simulator (any token works unless --strict-tokens)."""
     from ..sim import serve
@@ -135,62 +111,21 @@ def demo(
     console.print(result.summary())
 
 
-@publish_app.command("status")
-def publish_status(
-    config: ConfigOpt = None,
-    account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Every post's publishing state, with the reason of any failure or retry."""
-    from ..orchestrator.status import publish_status as status
+def _register_groups() -> None:
+    """Each `cli/<group>.py` module adds its commands through `register(app)`."""
+    import importlib
+    import pkgutil
 
-    settings = settings_or_exit(config)
-    rows = status(settings, account=account)
-    if as_json:
-        console.print_json(json.dumps(rows))
-        return
-    from rich.table import Table
+    from .. import cli as package
 
-    table = Table("post", "scheduled (UTC)", "state", "media", "attempts", "reason")
-    for r in rows:
-        table.add_row(r["post"], r["scheduled_at"], r["state"], r["media_id"] or "",
-                      str(r["attempts"]), r["reason"])
-    console.print(table)
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name in ("main", "common"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module.register(app)
 
 
-@policy_app.command("check")
-def policy_check(
-    file: Annotated[Path, typer.Argument(help="A variant as JSON: caption, hashtags, format, "
-                                         "optional sponsored.")],
-    account: Annotated[str | None, typer.Option(help="Account whose rules apply.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print verdicts as JSON.")] = False,
-    config: ConfigOpt = None,
-) -> None:
-    """Evaluate a variant; exit 0 when nothing blocks, 1 when a rule blocks, 2 for bad input."""
-    from ..policy import check_json
-
-    settings = settings_or_exit(config)
-    accounts = {a.handle: a for a in settings.domain_accounts()}
-    acc = accounts.get(account) if account else next(iter(accounts.values()))
-    if acc is None:
-        fail(f"no account {account!r} in the config; known: {', '.join(accounts)}", code=2)
-    try:
-        data = json.loads(file.read_text())
-        if not isinstance(data, dict):
-            raise ValueError("the top level must be a JSON object")
-        verdicts = check_json(data, acc)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        fail(f"{file}: unreadable variant: {exc}", code=2)
-    rows = [v.to_dict() for v in verdicts]
-    if as_json:
-        sys.stdout.write(json.dumps({"verdicts": rows}, indent=2) + "\n")
-    else:
-        for r in rows:
-            console.print(f"{r['severity']:5}  {r['rule']}: {r['reason']}", highlight=False)
-        if not rows:
-            console.print("no findings")
-    if any(r["severity"] == "block" for r in rows):
-        raise typer.Exit(1)
+_register_groups()
 
 
 if __name__ == "__main__":  # pragma: no cover

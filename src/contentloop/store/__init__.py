@@ -1,6 +1,16 @@
 """The store: SQLAlchemy tables, repositories and Alembic migrations (SQLite or PostgreSQL)."""
 
-from .db import current_revision, head_revision, make_engine, upgrade
+from .db import (
+    current_revision,
+    current_revisions,
+    head_revision,
+    head_revisions,
+    make_engine,
+    upgrade,
+)
 from .repo import Store
 
-__all__ = ["Store", "current_revision", "head_revision", "make_engine", "upgrade"]
+__all__ = [
+    "Store", "current_revision", "current_revisions", "head_revision", "head_revisions",
+    "make_engine", "upgrade",
+]

@@ -43,17 +43,30 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
+    revs = sorted(current_revisions(engine))
+    return ",".join(revs) or None
+
+
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def head_revisions(engine: Engine) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    heads = sorted(head_revisions(engine))
+    return heads[0] if len(heads) == 1 else ",".join(heads) or None
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str | None:
-    """Bring the schema to `revision`; a no-op when it is already there."""
-    if revision == "head" and current_revision(engine) == head_revision(engine):
-        return current_revision(engine)
+def upgrade(engine: Engine, revision: str = "heads") -> set[str]:
+    """Bring the schema to every head; a no-op when it is already there.
+
+    Packages add migrations as branches off the initial schema, so "heads", not "head".
+    """
+    if revision == "heads" and current_revisions(engine) == head_revisions(engine):
+        return current_revisions(engine)
     command.upgrade(alembic_config(engine), revision)
-    return current_revision(engine)
+    return current_revisions(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from contentloop.store import all_tables  # noqa: F401  (registers every table)
 from contentloop.store.tables import Base
 
 config = context.config

@@ -1,0 +1,6 @@
+"""Import every table module so `Base.metadata` knows the whole schema (Alembic, tests).
+
+A package that adds tables puts them in `store/tables_<area>.py` and adds one import here.
+"""
+
+from . import tables  # noqa: F401
