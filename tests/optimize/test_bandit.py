@@ -85,9 +85,58 @@ def test_exploration_floor_respected() -> None:
 
 
 def test_floor_larger_than_uniform_collapses_to_uniform() -> None:
-    bandit = ThompsonBandit({"format": FORMATS}, BanditConfig(epsilon=0.5), seed=1)
+    bandit = ThompsonBandit(
+        {"format": FORMATS}, BanditConfig(epsilon=0.5, max_explore=1.0), seed=1
+    )
     probs = bandit.sample_preferences()["format"]
     assert all(p == pytest.approx(1 / 3) for p in probs.values())
+
+
+def test_floor_total_is_capped_for_many_levels() -> None:
+    # 24 posting hours at 5 % each would be pure exploration; the cap keeps 75 % for learning.
+    hours = [str(h) for h in range(24)]
+    obs = [
+        Observation("reel", "tips", "question", h, 900.0 if h == 19 else 50.0,
+                    START + timedelta(hours=i))
+        for i, h in enumerate([19, 3, 8, 12, 19, 22] * 10)
+    ]
+    bandit = ThompsonBandit({"slot_hour": hours}, BanditConfig(epsilon=0.05), seed=1)
+    bandit.fit(obs)
+    probs = bandit.sample_preferences(np.random.default_rng(0))["slot_hour"]
+    assert min(probs.values()) == pytest.approx(0.25 / 24)
+    # Neighbours share the evidence, so the allocation concentrates around 19:00.
+    assert probs["19"] == max(probs.values())
+    assert probs["18"] + probs["19"] + probs["20"] > 0.6
+
+
+def test_choose_matches_preferences_and_spreads_hours() -> None:
+    obs = synthetic(90, seed=8, format_mult={"image": 1.0, "carousel": 1.0, "reel": 2.5})
+    bandit = ThompsonBandit(LEVELS, seed=5)
+    bandit.fit(obs)
+    rng = np.random.default_rng(4)
+    picks = [p for _ in range(400) for p in bandit.choose(3, rng)]
+    share = sum(p["format"] == "reel" for p in picks) / len(picks)
+    expected = bandit.sample_preferences(np.random.default_rng(5), draws=4000)["format"]["reel"]
+    assert share == pytest.approx(expected, abs=0.05)
+    day = bandit.choose(3, np.random.default_rng(1))
+    assert len({p["slot_hour"] for p in day}) == 3  # one post per hour in a day
+
+
+def test_hour_prior_mean_and_shared_neighbours() -> None:
+    hours = [str(h) for h in range(24)]
+    prior = {h: (0.4 if h in ("18", "19", "20") else 0.0) for h in hours}
+    bandit = ThompsonBandit({"slot_hour": hours}, seed=1, prior_mean={"slot_hour": prior})
+    eff = bandit.effects()["slot_hour"]
+    assert eff["19"][0] == pytest.approx(0.4) and eff["3"][0] == pytest.approx(0.0)
+    # Good results at 12:00 raise 11:00 and 13:00 too, but not 00:00.
+    obs = [
+        Observation("reel", "tips", "q", h, 800.0 if h == 12 else 100.0, START)
+        for h in [12, 12, 12, 12, 3, 3, 7, 22] * 3
+    ]
+    bandit.fit(obs, now=START)
+    eff = bandit.effects()["slot_hour"]
+    assert eff["11"][0] > eff["0"][0] + 0.2
+    assert eff["13"][0] > eff["0"][0] + 0.2
 
 
 def test_discounting_follows_drift() -> None:

@@ -77,12 +77,19 @@ def sim_serve(
     strict_tokens: Annotated[bool, typer.Option(
         "--strict-tokens", help="Refuse unknown tokens instead of creating sandbox accounts.",
     )] = False,
+    faults: Annotated[str | None, typer.Option(
+        "--faults", help="Inject faults, e.g. 'media_publish:500x3,*:500@5%,latency:50-200ms' "
+        "(grammar: contentloop.sim.faultspec).")] = None,
 ) -> None:
     """Serve the Instagram Graph API simulator (any token works unless --strict-tokens)."""
-    from ..sim import serve
+    from ..sim import FaultSpecError, parse_fault_spec, serve
 
+    try:
+        parse_fault_spec(faults)
+    except FaultSpecError as exc:
+        fail(str(exc), code=2)
     console.print(f"Instagram Graph API simulator on http://{host}:{port} (seed {seed})")
-    serve(host=host, port=port, seed=seed, strict_tokens=strict_tokens)
+    serve(host=host, port=port, seed=seed, strict_tokens=strict_tokens, faults=faults)
 
 
 @app.command()

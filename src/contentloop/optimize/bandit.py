@@ -57,8 +57,11 @@ class BanditConfig:
     prior_sd: float = 1.0  # prior sd of each effect on the log scale (e^1 = 2.7x)
     noise_sd_prior: float = 0.8  # prior guess of the per-post noise sd (log scale)
     noise_prior_n: float = 5.0  # pseudo-observations behind that guess
+    max_explore: float = 0.25  # cap on the total share spent on the floor, per dimension
     draws: int = 1000  # Thompson draws used to estimate selection probabilities
     win_probability: float = 0.9  # P(best beats runner-up) to call it a winner
+    hour_length_scale: float = 2.0  # hours: neighbouring hours share evidence (0 = off)
+    hour_prior_sd: float = 0.5  # prior sd of an hour's effect (the curve's scale)
 
 
 class ThompsonBandit:
@@ -69,8 +72,14 @@ class ThompsonBandit:
         levels: Mapping[str, Sequence[str | int]] | None = None,
         config: BanditConfig | None = None,
         seed: int | None = None,
+        prior_mean: Mapping[str, Mapping[str | int, float]] | None = None,
     ) -> None:
         self.config = config or BanditConfig()
+        #: Prior mean effect per level (e.g. hours from `online_followers`); 0 when absent.
+        self.prior_mean: dict[str, dict[str, float]] = {
+            dim: {str(k): float(v) for k, v in means.items()}
+            for dim, means in (prior_mean or {}).items()
+        }
         if not 0.0 < self.config.gamma <= 1.0:
             raise ValueError(f"gamma must be in (0, 1], got {self.config.gamma}")
         if not 0.0 <= self.config.epsilon < 1.0:
@@ -106,10 +115,33 @@ class ThompsonBandit:
                 idx[(dim, level)] = len(idx)
         return idx
 
+    def _prior(self, index: dict[tuple[str, str], int]) -> tuple[np.ndarray, np.ndarray]:
+        """Prior mean and covariance of all effects.
+
+        Levels are independent N(prior_mean, prior_sd²), except posting hours: their
+        effects are a smooth curve (a Gaussian-kernel covariance over circular hour
+        distance), so a result at 19:00 also tells us about 18:00 and 20:00.
+        """
+        p = len(index)
+        mean = np.zeros(p)
+        cov = np.eye(p) * self.config.prior_sd**2
+        for (dim, level), i in index.items():
+            mean[i] = self.prior_mean.get(dim, {}).get(level, 0.0)
+        ell = self.config.hour_length_scale
+        hours = [(int(lv), i) for (dim, lv), i in index.items() if dim == "slot_hour"]
+        if ell > 0 and hours:
+            s_curve = self.config.hour_prior_sd
+            # A shared level (any hour vs the account mean) plus a smooth curve.
+            shared = max(self.config.prior_sd**2 - s_curve**2, 0.0) * 0.25
+            for h1, i in hours:
+                for h2, j in hours:
+                    d = min(abs(h1 - h2) % 24, 24 - abs(h1 - h2) % 24)
+                    cov[i, j] = shared + s_curve**2 * math.exp(-(d**2) / (2 * ell**2))
+                cov[i, i] += 1e-4
+        return mean, cov
+
     def _fit_arrays(self) -> None:
-        n = len(self._index())
-        self._mean = np.zeros(n)
-        self._cov = np.eye(n) * self.config.prior_sd**2
+        self._mean, self._cov = self._prior(self._index())
 
     def fit(self, observations: Sequence[Observation], now: datetime | None = None) -> None:
         """Recompute the posterior from all observations (cheap: a few dozen features).
@@ -142,13 +174,14 @@ class ThompsonBandit:
                 self._counts[dim][obs.level(dim)] += w[i]
         self._baseline = float(np.average(y, weights=w))
         yc = y - self._baseline
-        prior_prec = np.eye(p) / self.config.prior_sd**2
+        m0, c0 = self._prior(index)
+        prior_prec = np.linalg.inv(c0)
         # Two passes: fit with the prior noise, estimate noise from residuals, refit.
         sigma2 = self.config.noise_sd_prior**2
         for _ in range(2):
             prec = prior_prec + (X.T * w) @ X / sigma2
             cov = np.linalg.inv(prec)
-            mean = cov @ ((X.T * w) @ yc) / sigma2
+            mean = cov @ (prior_prec @ m0 + (X.T * w) @ yc / sigma2)
             resid = yc - X @ mean
             n_eff = float(w.sum())
             n0 = self.config.noise_prior_n
@@ -175,10 +208,71 @@ class ThompsonBandit:
         }
 
     # -- policy -----------------------------------------------------------------------
+    def floor_for(self, k: int) -> float:
+        """Per-level exploration floor for a dimension with k open levels.
+
+        `epsilon` each, but never more than `max_explore` in total: with 24 posting hours a
+        5 % floor each would leave nothing for what the model has learned.
+        """
+        if k <= 1:
+            return 1.0 if k == 1 else 0.0
+        return min(self.config.epsilon, self.config.max_explore / k)
+
     def _floor(self, probs: np.ndarray) -> np.ndarray:
-        k = probs.size
-        eps = min(self.config.epsilon, 1.0 / k)
-        return (1.0 - k * eps) * probs + eps
+        eps = self.floor_for(probs.size)
+        return (1.0 - probs.size * eps) * probs + eps
+
+    def choose(
+        self,
+        n: int = 1,
+        rng: np.random.Generator | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
+        distinct: Collection[str] = ("slot_hour",),
+    ) -> list[dict[str, str]]:
+        """Levels for the next `n` posts: one Thompson draw per post, with the floor.
+
+        Each post gets, per dimension, a uniformly random open level with probability
+        k·floor, else the best level of its own posterior draw, so each level's chance is
+        exactly the `sample_preferences` probability. Dimensions in `distinct` (posting
+        hours: one post per hour a day) do not repeat a level within the batch while
+        unused levels remain.
+        """
+        rng = rng if rng is not None else self._rng
+        theta = self._draw(rng, n)
+        index = self._index()
+        used: dict[str, set[str]] = {d: set() for d in distinct}
+        picks: list[dict[str, str]] = []
+        for i in range(n):
+            pick: dict[str, str] = {}
+            for dim in DIMENSIONS:
+                banned = {str(x) for x in (exclude or {}).get(dim, ())}
+                levels = [lv for lv in self._levels[dim] if lv not in banned]
+                if dim in used:
+                    fresh = [lv for lv in levels if lv not in used[dim]]
+                    levels = fresh or levels
+                if not levels:
+                    continue
+                k = len(levels)
+                if rng.random() < k * self.floor_for(k):
+                    choice = levels[int(rng.integers(k))]
+                else:
+                    cols = [index[(dim, lv)] for lv in levels]
+                    choice = levels[int(np.argmax(theta[i, cols]))]
+                pick[dim] = choice
+                if dim in used:
+                    used[dim].add(choice)
+            picks.append(pick)
+        return picks
+
+    def predict(self, levels: Mapping[str, str]) -> float:
+        """Posterior mean of log(1 + value) for one combination of levels."""
+        index = self._index()
+        total = self._baseline
+        for dim, lv in levels.items():
+            i = index.get((dim, str(lv)))
+            if i is not None:
+                total += float(self._mean[i])
+        return total
 
     def sample_preferences(
         self,

@@ -242,6 +242,8 @@ class Loop:
             format=fmt,
             caption=caption,
             container_id=post.container_id,
+            attempt=max(0, post.attempts - 1),
+            not_before=post.scheduled_at - self.publish_lead,
             **kwargs,
         )
 

@@ -22,6 +22,14 @@ from .rules import (
     platform_rules,
     regex_rules,
 )
+from .rules_extra import (
+    DEFAULT_TRADEMARKS,
+    ReadabilityRule,
+    SongLyricsRule,
+    TrademarkRule,
+    readability,
+)
+from .settings import PolicySettings
 
 __all__ = [
     "AWAITING_HUMAN", "BannedTopicsRule", "BannedWordsRule", "CaptionLengthRule",
@@ -29,4 +37,6 @@ __all__ = [
     "MentionLimitRule", "NearDuplicateRule", "PersonalDataRule", "PolicyInputError",
     "ProfanityRule", "ReelDurationRule", "RegexRule", "Rule", "SensitiveClaimsRule",
     "approve_decision", "check_json", "default_rules", "platform_rules", "regex_rules",
+    "DEFAULT_TRADEMARKS", "PolicySettings", "ReadabilityRule", "SongLyricsRule", "TrademarkRule",
+    "readability",
 ]

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from contentloop.domain import Account, ApprovalMode, Severity, Variant, Verdict
 
-from .rules import RegexRule, Rule, default_rules, regex_rules
+from .rules import RegexRule, Rule, regex_rules
+from .settings import PolicySettings
 
 AWAITING_HUMAN = "awaiting human approval"
 
@@ -27,9 +28,12 @@ class Guard:
         account: Account,
         recent_captions: Sequence[str] = (),
         extra_regex_rules: Iterable[Mapping[str, object] | RegexRule] = (),
+        settings: PolicySettings | None = None,
     ) -> Guard:
-        """Platform limits, brand, disclosure, claims, privacy, profanity, freshness + custom."""
-        return cls([*default_rules(recent_captions), *regex_rules(extra_regex_rules)])
+        """Platform limits, brand, disclosure, claims, privacy, profanity, freshness,
+        trademarks, lyrics, readability, then the account's own rules (`settings`)."""
+        rules = (settings or PolicySettings()).build(recent_captions)
+        return cls([*rules, *regex_rules(extra_regex_rules)])
 
     def review(self, variant: Variant, account: Account) -> list[Verdict]:
         verdicts: list[Verdict] = []

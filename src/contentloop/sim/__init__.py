@@ -4,11 +4,13 @@ from .app import create_app
 from .audience import AudienceModel, PostFeatures, hook_style
 from .config import FaultQueue, SimConfig
 from .errors import GraphError
+from .faultspec import FaultPlan, FaultSpecError, apply_fault_spec, parse_fault_spec
 from .hashtags import TrendPulse, hashtag_id
 from .server import serve, serve_in_thread
 from .world import SimWorld
 
 __all__ = [
-    "AudienceModel", "FaultQueue", "GraphError", "PostFeatures", "SimConfig", "SimWorld",
-    "TrendPulse", "create_app", "hashtag_id", "hook_style", "serve", "serve_in_thread",
+    "AudienceModel", "FaultPlan", "FaultQueue", "FaultSpecError", "GraphError", "PostFeatures", "SimConfig", "SimWorld",
+    "TrendPulse", "apply_fault_spec", "create_app", "hashtag_id", "hook_style",
+    "parse_fault_spec", "serve", "serve_in_thread",
 ]

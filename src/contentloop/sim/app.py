@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
+import random
 import re
 import threading
 from collections import deque
@@ -149,6 +151,9 @@ def create_app(world: SimWorld) -> Starlette:
 
     async def endpoint(request: Request) -> Response:
         trace = world.fbtrace_id()
+        if world.config.latency_s is not None:
+            lo, hi = world.config.latency_s
+            await asyncio.sleep(random.uniform(lo, hi))
         try:
             # Read the raw body first: Starlette then parses forms from the cached bytes.
             raw_body = await request.body() if request.method in ("POST", "DELETE") else b""
@@ -158,6 +163,11 @@ def create_app(world: SimWorld) -> Starlette:
             result = await run_in_threadpool(_dispatch_locked, world, limiter, ctx, raw_body)
         except E.GraphError as err:
             return JSONResponse(err.body(trace), status_code=err.status, headers=err.headers)
+        except _Stall as stall:  # a "timeout" fault: answer too late for the client
+            await asyncio.sleep(world.config.fault_timeout_s)
+            if stall.body is None:
+                return JSONResponse(E.server_error().body(trace), status_code=500)
+            return JSONResponse(stall.body)
         except Exception as exc:  # a simulator bug must still look like a Graph error
             _log.error("simulator error %s on %s %s", type(exc).__name__, request.method,
                        request.url.path)
@@ -245,9 +255,23 @@ def _dispatch(world: SimWorld, limiter: RateLimiter, ctx: _Ctx, raw_body: bytes)
     return _edge(world, ctx, tok, obj_id, edge)
 
 
+class _Stall(Exception):
+    """A "timeout" fault: the endpoint sleeps outside the world lock, then answers."""
+
+    def __init__(self, body: dict[str, Any] | None = None) -> None:
+        super().__init__("stalled answer")
+        self.body = body
+
+
 def _fault(world: SimWorld, endpoint: str) -> str | None:
     kind = world.faults.take(endpoint)
     if kind is None or kind == "drop_after_publish":
+        return kind
+    if kind == "timeout":
+        if endpoint == "media_publish":
+            return kind  # the publish commits, then its answer stalls
+        raise _Stall()
+    if kind.startswith("error") and endpoint == "media":
         return kind
     raise fault_error(kind)
 
@@ -318,11 +342,20 @@ def _edge(world: SimWorld, ctx: _Ctx, tok: Token, obj_id: str, edge: str) -> Any
     p, method = ctx.params, ctx.method
     if obj_id in world.accounts:
         if edge == "media" and method == "POST":
-            _fault(world, "media")
-            return world.create_container(tok, obj_id, p)
+            kind = _fault(world, "media")
+            out = world.create_container(tok, obj_id, p)
+            if kind is not None:  # "error[=SUBCODE]": the container ends in ERROR
+                sub = kind.partition("=")[2]
+                with world.lock:
+                    c = world.containers[out["id"]]
+                    c.fail_subcode = int(sub) if sub else 2207082
+                    c.fail_reason = "injected fault"
+            return out
         if edge == "media_publish" and method == "POST":
             kind = _fault(world, "media_publish")
             media_id = world.publish(tok, obj_id, p.get("creation_id"))
+            if kind == "timeout":
+                raise _Stall({"id": media_id})
             return _DROP if kind == "drop_after_publish" else {"id": media_id}
         acct = world.owned_account(tok, obj_id)
         if edge == "content_publishing_limit":

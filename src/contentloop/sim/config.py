@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import random
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
@@ -44,6 +45,10 @@ class SimConfig:
     token_ttl_s: int = 5184000
     default_followers: int = 10_000
     api_host: str = "graph.facebook.com"
+    # Wall-clock delay per request, uniform in [lo, hi] seconds (benchmarks, drills).
+    latency_s: tuple[float, float] | None = None
+    # How long a "timeout" fault stalls its answer (longer than the client's timeout).
+    fault_timeout_s: float = 35.0
 
 
 @dataclass
@@ -51,6 +56,7 @@ class _Fault:
     endpoint: str
     kind: str
     times: int
+    probability: float | None = None  # set: fires on that share of calls, never used up
 
 
 @dataclass
@@ -67,24 +73,43 @@ class FaultQueue:
     "media_insights", "user_insights", "hashtag_search", or "*" for any call.
     kind: "drop_after_publish" (media_publish only: commit, then abort the socket),
     "spam" (4/2207051), "500" (code 2, HTTP 500), "9007", "9" (quota), "24" (builder
-    missing), "4", "17", "80002" (throttles), "190" (expired token), "restricted" (25).
+    missing), "4", "17", "32", "613", "80002" (throttles; "80002=1" regains access after
+    1 minute, usage headers included), "190" (expired token), "restricted" (25),
+    "timeout" (the answer is held back `SimConfig.fault_timeout_s`; on media_publish the
+    publish is committed first), "error" / "error=SUBCODE" (media only: the new container
+    ends in status ERROR). The text grammar is in `sim.faultspec`.
     """
 
     _items: list[_Fault] = field(default_factory=list)
     _url_faults: list[_UrlFault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rng: random.Random = field(default_factory=lambda: random.Random(0))
 
-    def push(self, endpoint: str, kind: str, times: int = 1) -> None:
+    def push(
+        self, endpoint: str, kind: str, times: int = 1, *, probability: float | None = None
+    ) -> None:
+        """Queue `kind` for the next `times` calls, or (with `probability`) for a random
+        share of all calls from now on (seeded: see `seed`)."""
         if times < 1:
             raise ValueError("times must be >= 1")
+        if probability is not None and not 0.0 < probability <= 1.0:
+            raise ValueError("probability must be in (0, 1]")
         with self._lock:
-            self._items.append(_Fault(endpoint, kind, times))
+            self._items.append(_Fault(endpoint, kind, times, probability))
+
+    def seed(self, seed: int) -> None:
+        with self._lock:
+            self._rng = random.Random(seed)
 
     def take(self, endpoint: str) -> str | None:
         """Consume and return the next fault kind for this endpoint, if any."""
         with self._lock:
             for item in self._items:
                 if item.endpoint in (endpoint, "*"):
+                    if item.probability is not None:
+                        if self._rng.random() < item.probability:
+                            return item.kind
+                        continue
                     item.times -= 1
                     if item.times <= 0:
                         self._items.remove(item)
@@ -93,7 +118,7 @@ class FaultQueue:
 
     def pending(self) -> list[tuple[str, str, int]]:
         with self._lock:
-            return [(f.endpoint, f.kind, f.times) for f in self._items]
+            return [(f.endpoint, f.kind, f.times) for f in self._items if f.probability is None]
 
     def clear(self) -> None:
         with self._lock:

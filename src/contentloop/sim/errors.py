@@ -259,6 +259,12 @@ def rate_limited(code: int, minutes: int, headers: dict[str, str]) -> GraphError
     elif code == 17:
         msg = "(#17) User request limit reached"
         status = 403
+    elif code == 32:
+        msg = "(#32) Page request limit reached"
+        status = 403
+    elif code == 613:
+        msg = "(#613) Calls to this api have exceeded the rate limit."
+        status = 400
     else:
         msg = "(#4) Application request limit reached"
         status = 403

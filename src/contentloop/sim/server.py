@@ -69,6 +69,7 @@ def serve(
     strict_tokens: bool = False,
     *,
     token_file: str | None = None,
+    faults: str | None = None,
 ) -> None:
     """Foreground server for `contentloop sim serve` (wall clock, one sandbox account).
 
@@ -76,6 +77,10 @@ def serve(
     form is printed.
     """
     world = SimWorld(SystemClock(), SimConfig(seed=seed, strict_tokens=strict_tokens))
+    if faults:
+        from .faultspec import apply_fault_spec
+
+        apply_fault_spec(world, faults)
     ig, token = world.create_account("sim_creator")
     if token_file:
         import os

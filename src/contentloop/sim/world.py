@@ -57,8 +57,16 @@ def fault_error(kind: str) -> E.GraphError:
     }
     if kind in table:
         return table[kind]()
-    if kind in ("4", "17", "80002"):
-        return E.rate_limited(int(kind), 5, {})
+    code_s, _, arg = kind.partition("=")
+    if code_s in ("4", "17", "32", "613", "80002"):
+        minutes = int(arg) if arg else 5  # "80002=1": regain access after 1 minute
+        usage = {"call_count": 100, "total_cputime": 40, "total_time": 60}
+        headers = {
+            "x-app-usage": json.dumps(usage),
+            "x-business-use-case-usage": json.dumps({"0": [{
+                "type": "instagram", **usage, "estimated_time_to_regain_access": minutes}]}),
+        }
+        return E.rate_limited(int(code_s), minutes, headers)
     if kind == "24":
         return E.builder_missing("unknown")
     if kind == "190":

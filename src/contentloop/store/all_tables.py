@@ -4,3 +4,6 @@ A package that adds tables puts them in `store/tables_<area>.py` and adds one im
 """
 
 from . import tables  # noqa: F401
+from . import tables_web  # noqa: F401
+from . import tables_scale  # noqa: F401
+from . import tables_publish  # noqa: F401
