@@ -41,7 +41,8 @@ def test_config_env_var_names_the_file(tmp_path, monkeypatch):
         ('[[accounts]]\nhandle = "a"\ntimezone = "Mars/Base"\n', "accounts[0].timezone",
          "IANA time zone"),
         ('[instagram]\napi_version = "25"\n', "instagram.api_version", "v25.0"),
-        ('[[accounts]]\nhandle = "a"\n[[accounts.posting_windows]]\nstart = "25:00"\nend = "26:00"\n',
+        ('[[accounts]]\nhandle = "a"\n[[accounts.posting_windows]]\n'
+         'start = "25:00"\nend = "26:00"\n',
          "accounts[0].posting_windows[0].start", "HH:MM"),
         ('colour = "blue"\n', "colour", "no such key"),
     ],

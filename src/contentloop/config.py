@@ -71,6 +71,8 @@ class BrandConfig(BaseModel):
     affiliate_links: list[str] = []
     colors: list[str] = ["#1f2a44", "#f2c14e", "#f7f4ea"]
     font: str = ""
+    disclosure_label: str = Field("#ad", min_length=2)
+    sponsored_pillars: list[str] = []
 
     @field_validator("colors")
     @classmethod
@@ -79,6 +81,28 @@ class BrandConfig(BaseModel):
             if not re.fullmatch(r"#[0-9a-fA-F]{6}", c):
                 raise ValueError(f"colors as #RRGGBB hex strings, got {c!r}")
         return v
+
+
+class CreativeConfig(BaseModel):
+    """Per-account creative engine: the embedded template engine or the `[llm]` endpoint."""
+
+    engine: Literal["template", "llm"] = "template"
+    learn_from_edits: bool = True
+
+
+class LLMConfig(BaseModel):
+    """Any OpenAI-compatible chat endpoint; the key comes from the env var named `key_env`."""
+
+    base_url: str = ""
+    model: str = ""
+    key_env: str = "CONTENTLOOP_LLM_API_KEY"
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    concurrency: int = Field(4, ge=1, le=64)
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(1500, ge=100, le=32000)
+    price_input_per_mtok: float = Field(0.0, ge=0)
+    price_output_per_mtok: float = Field(0.0, ge=0)
+    prompts_dir: str = ""
 
 
 class AccountConfig(BaseModel):
@@ -100,6 +124,7 @@ class AccountConfig(BaseModel):
     hashtags_to_watch: list[str] = []
     competitors: list[str] = []
     brand: BrandConfig = BrandConfig()
+    creative: CreativeConfig = CreativeConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -131,6 +156,8 @@ class AccountConfig(BaseModel):
             affiliate_links=tuple(b.affiliate_links),
             colors=tuple(b.colors),
             font=b.font,
+            disclosure_label=b.disclosure_label,
+            sponsored_pillars=tuple(b.sponsored_pillars),
         )
         return Account(
             handle=self.handle,
@@ -174,9 +201,15 @@ def sandbox_account() -> AccountConfig:
             voice=["warm", "nerdy", "practical"],
             audience="home baristas who want cafe-quality coffee without fuss",
             pillars=[
-                PillarConfig(name="brewing", weight=3, keywords=["brew", "pour over", "espresso", "grind"]),
-                PillarConfig(name="beans", weight=2, keywords=["origin", "roast", "beans", "flavor"]),
-                PillarConfig(name="gear", weight=1, keywords=["grinder", "kettle", "scale", "machine"]),
+                PillarConfig(
+                    name="brewing", weight=3, keywords=["brew", "pour over", "espresso", "grind"]
+                ),
+                PillarConfig(
+                    name="beans", weight=2, keywords=["origin", "roast", "beans", "flavor"]
+                ),
+                PillarConfig(
+                    name="gear", weight=1, keywords=["grinder", "kettle", "scale", "machine"]
+                ),
             ],
             ctas=["Save this for your next brew.", "Follow for a better cup every day."],
             hashtags_branded=["#brewbetter"],
@@ -204,6 +237,7 @@ class Settings(BaseSettings):
     secrets_file: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     instagram: InstagramConfig = InstagramConfig()
+    llm: LLMConfig = LLMConfig()
     accounts: list[AccountConfig] = Field(default_factory=lambda: [sandbox_account()])
 
     # Secrets: environment or secrets file only (see `load_secrets`).
@@ -300,7 +334,8 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
             raise ConfigError(
                 secret_key,
                 "<redacted>",
-                "no secrets in contentloop.toml: set CONTENTLOOP_IG_ACCESS_TOKEN or use secrets_file",
+                "no secrets in contentloop.toml: set CONTENTLOOP_IG_ACCESS_TOKEN or use "
+                "secrets_file",
             )
         base = path.parent
         if "data_dir" in data and not Path(data["data_dir"]).is_absolute():

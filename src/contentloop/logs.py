@@ -11,6 +11,7 @@ import re
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -58,7 +59,7 @@ def configure(level: str = "info", *, log_file: Path | None = None, console: boo
               json_console: bool = False) -> None:
     """Route structlog and stdlib logging to JSON lines in `log_file` and/or the console."""
     lvl = getattr(logging, level.upper(), logging.INFO)
-    shared = [
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -57,6 +57,8 @@ class BrandProfile:
     affiliate_links: tuple[str, ...] = ()
     colors: tuple[str, ...] = ("#1f2a44", "#f2c14e", "#f7f4ea")
     font: str = ""
+    disclosure_label: str = "#ad"  # first words of a sponsored caption, card and voice-over
+    sponsored_pillars: tuple[str, ...] = ()  # posts in these pillars are paid partnerships
 
 
 @dataclass(frozen=True, slots=True)

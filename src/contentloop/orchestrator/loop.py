@@ -247,6 +247,10 @@ class Loop:
             **kwargs,
         )
 
+    def publish_claimed(self, post: Post, *, recovering: bool = False) -> None:
+        """Publish one post this worker has claimed (`publishing`); used by queue tasks."""
+        self._publish_one(post, recovering=recovering)
+
     def _publish_one(self, post: Post, recovering: bool = False) -> None:
         paused, why = self.store.is_paused(post.account)
         if paused:

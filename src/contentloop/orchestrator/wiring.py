@@ -155,6 +155,7 @@ def build_loop(
     access_token: str | None = None,
     api_version: str = "v25.0",
     worker: str = "loop",
+    access_tokens: dict[str, str] | None = None,
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
     closers: list[Callable[[], None]] = []
@@ -179,11 +180,12 @@ def build_loop(
             store.ensure_account(acc)
             store.set_ig_user_id(acc.handle, ig_user_id)
     else:
-        if not access_token:
+        per_account = access_tokens or {}  # scale-out: one token per account
+        if not access_token and not all(a.handle in per_account for a in accounts):
             raise ContentloopError("a Graph URL needs an access token")
         base_url = graph_url
         for acc in accounts:
-            tokens[acc.handle] = access_token
+            tokens[acc.handle] = per_account.get(acc.handle) or access_token or ""
             store.ensure_account(acc)
 
     clients: dict[str, GraphClient] = {}

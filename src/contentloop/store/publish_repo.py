@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ..domain import IllegalTransition, Post, PostState, utc
 from .repo import Store
-from .tables import PostRow
 from .tables_publish import PublishLatenessRow
 
 
@@ -74,15 +73,9 @@ def requeue(store: Store, post_id: str, *, actor: str, at: datetime | None = Non
 
 
 def claim_one(store: Store, post_id: str, *, worker: str) -> Post:
-    """Claim one post now, whatever its slot (for `publish now`)."""
-    with store.session() as s:
-        q = select(PostRow).where(PostRow.id == post_id)
-        if store.is_postgres:
-            q = q.with_for_update()
-        row = s.scalars(q).one_or_none()
-        attempts = row.attempts if row is not None else 0
+    """Claim one post now, whatever its slot (for `publish now`); `expect` guards races."""
     post = store.get_post(post_id)
     return store.transition(
         post_id, PostState.PUBLISHING, actor=worker, reason="published now by an operator",
-        expect=post.state, attempts=attempts + 1, claimed_by=worker,
+        expect=post.state, attempts=post.attempts + 1, claimed_by=worker,
     )

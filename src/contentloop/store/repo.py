@@ -431,7 +431,7 @@ class Store:
         return claimed
 
     def stale_publishing(self) -> list[Post]:
-        """Posts left in `publishing` by a worker that died: to be recovered, never re-posted blindly."""
+        """Posts a dead worker left in `publishing`: to be recovered, never re-posted blindly."""
         return self.posts(states=[PostState.PUBLISHING])
 
     # -- variants --------------------------------------------------------------------------------
@@ -542,7 +542,7 @@ class Store:
         with self.session() as s:
             return set(s.scalars(select(AssetRow.sha256)))
 
-    # -- publishing journal (the Publisher's PublishJournal) -----------------------------------------
+    # -- publishing journal (the Publisher's PublishJournal) ------------------------------------
     def record_container(self, post_id: str, container_id: str) -> None:
         """Durably note the container before `media_publish` is called (crash recovery key)."""
         self.update_post(post_id, container_id=container_id)
@@ -608,7 +608,9 @@ class Store:
                 q = q.where(MetricSnapshotRow.post_id == post_id)
             return [
                 MetricSnapshot(r.post_id, r.media_id, utc(r.at), r.age_hours, dict(r.metrics))
-                for r in s.scalars(q.order_by(MetricSnapshotRow.post_id, MetricSnapshotRow.age_hours))
+                for r in s.scalars(
+                    q.order_by(MetricSnapshotRow.post_id, MetricSnapshotRow.age_hours)
+                )
             ]
 
     def latest_metrics(self, post_id: str) -> dict[str, float]:
@@ -616,7 +618,12 @@ class Store:
         return dict(snaps[-1].metrics) if snaps else {}
 
     def save_account_metric(
-        self, account: str, day: str, metric: str, value: float, payload: dict[str, Any] | None = None
+        self,
+        account: str,
+        day: str,
+        metric: str,
+        value: float,
+        payload: dict[str, Any] | None = None,
     ) -> None:
         with self.session() as s:
             row = s.scalars(
@@ -675,7 +682,9 @@ class Store:
                 continue
             seen.add(r.kind)
             out.append(
-                Decision(r.account, r.kind, r.choice, r.reason, dict(r.probabilities), utc(r.made_at))
+                Decision(
+                    r.account, r.kind, r.choice, r.reason, dict(r.probabilities), utc(r.made_at)
+                )
             )
         return out
 
@@ -688,7 +697,7 @@ class Store:
             row = s.scalars(select(ReportRow).order_by(ReportRow.id.desc())).first()
             return dict(row.body) if row else None
 
-    # -- secrets (ciphertext only) -------------------------------------------------------------------
+    # -- secrets (ciphertext only) --------------------------------------------------------------
     def put_secret(self, name: str, ciphertext: str, expires_at: datetime | None = None) -> None:
         with self.session() as s:
             s.merge(
