@@ -111,3 +111,55 @@ def test_rendered_media_exist(demo_out):
 
     with Image.open(files[0]) as im:
         assert im.format == "JPEG"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_against_an_external_graph_endpoint_leaks_no_token(tmp_path):
+    """`--graph-url` drives any Graph-compatible server: here `contentloop sim serve`."""
+    import time
+
+    import httpx2
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTLOOP_")}
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "contentloop.cli.main", "sim", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx2.get(base + "/me", params={"access_token": "probe-token"}, timeout=1)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        token = "IGQ-test-secret-token-1234567890"
+        out = tmp_path / "out"
+        r = subprocess.run(
+            [sys.executable, "-m", "contentloop.cli.main", "demo", "--days", "1",
+             "--graph-url", base, "--out", str(out)],
+            env={**env, "CONTENTLOOP_IG_ACCESS_TOKEN": token},
+            capture_output=True, text=True, timeout=180,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        published = json.loads((out / "published.json").read_text())
+        slots = _calendar(out)
+        live = {s["media_id"] for s in slots if s["state"] == "published"}
+        assert live and live <= {p["media_id"] for p in published}
+        for f in [*out.glob("*.json"), out / "contentloop.log"]:
+            assert token not in f.read_text(), f
+        assert token not in r.stdout + r.stderr
+        con = sqlite3.connect(out / "contentloop.db")
+        for (dump,) in con.execute("select group_concat(ciphertext) from secrets"):
+            assert dump is None or token not in dump
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)

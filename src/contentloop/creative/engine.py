@@ -94,6 +94,16 @@ class _Context:
     emoji: tuple[str, ...] = field(default=DEFAULT_EMOJI)
 
 
+@dataclass(frozen=True, slots=True)
+class VariantSpec:
+    """What one variant must be (chosen before any copy is written): shared by both engines."""
+
+    index: int
+    format: Format
+    hook_style: str
+    opportunity: Opportunity | None
+
+
 class TemplateGenerator:
     """Deterministic template/grammar engine implementing `Generator`."""
 
@@ -160,6 +170,68 @@ class TemplateGenerator:
             seen.append(variant.caption)
             out.append(variant)
         return out
+
+    def plan(
+        self,
+        account: Account,
+        post: Post,
+        opportunities: Sequence[Opportunity],
+        n: int,
+        *,
+        preferences: Preferences | None = None,
+    ) -> list[VariantSpec]:
+        """Formats, hook styles and trends for `n` variants: distinct styles, spread formats."""
+        if n > len(HOOKS):
+            raise GenerationError(
+                f"asked for {n} variants of post {post.id}, but only {len(HOOKS)} hook styles "
+                f"exist and variants of one post never share a style; ask for <= {len(HOOKS)}"
+            )
+        prefs: Preferences = preferences or {}
+        rng = random.Random(derive_seed(self.seed, f"{post.id}:plan"))
+        banned = tuple(account.brand.banned_words) + tuple(account.brand.banned_topics)
+        picks = self._rank(account, opportunities, prefs, banned)[:n]
+        formats = self._format_order(account, prefs, rng)
+        used: set[str] = set()
+        negative_used = False
+        specs: list[VariantSpec] = []
+        for i in range(max(0, n)):
+            fmt = formats[i % len(formats)]
+            formula = self._style_order(fmt, used, negative_used, prefs, rng)[0]
+            used.add(formula.style)
+            negative_used = negative_used or formula.negative
+            specs.append(VariantSpec(i, fmt, formula.style, picks[i % len(picks)] if picks else None))
+        return specs
+
+    def generate_spec(
+        self,
+        account: Account,
+        post: Post,
+        spec: VariantSpec,
+        *,
+        recent_captions: Sequence[str] = (),
+        preferences: Preferences | None = None,
+    ) -> Variant:
+        """One variant for a fixed spec (the LLM engine's fallback), least like recent ones."""
+        prefs: Preferences = preferences or {}
+        rng = random.Random(derive_seed(self.seed, f"{post.id}:{spec.index}"))
+        banned = tuple(account.brand.banned_words) + tuple(account.brand.banned_topics)
+        ctx = self._context(account, spec.opportunity, prefs, rng, banned)
+        formula = _formula(spec.hook_style)
+        best: tuple[float, Variant] | None = None
+        templates = self._templates(formula, ctx, rng) or list(formula.templates[-1:])
+        for template in templates:
+            v = self._build(account, post, spec.index, spec.format, formula, template, ctx, rng)
+            sim = max_similarity(v.caption, recent_captions)
+            if best is None or sim < best[0]:
+                best = (sim, v)
+            if sim <= self.duplicate_threshold:
+                break
+        assert best is not None
+        variant = best[1]
+        if contains_any(_all_text(variant), banned):
+            _scrub_variant(variant, banned)
+        variant.score = self._score(variant, prefs)
+        return variant
 
     # --------------------------------------------------------------- choosing
     def _rank(
@@ -478,4 +550,4 @@ def _scrub_variant(v: Variant, banned: Sequence[str]) -> None:
     ]
 
 
-__all__ = ["TemplateGenerator", "derive_seed"]
+__all__ = ["TemplateGenerator", "VariantSpec", "derive_seed"]

@@ -21,6 +21,7 @@ from contentloop.domain import Decision, utc
 DIMENSIONS: tuple[str, ...] = ("format", "pillar", "hook_style", "slot_hour")
 
 _WEEK_S = 7 * 24 * 3600.0
+_INTERCEPT_SD = 10.0  # vague: the account's mean log value is learned from data
 
 #: Markers in Decision.reason that readers (the report) key on; keep them stable.
 STILL_TESTING = "still testing"
@@ -52,16 +53,16 @@ class Observation:
 class BanditConfig:
     """Knobs, all with defaults from the research notes (docs/KPIS.md explains them)."""
 
-    gamma: float = 0.9  # weight per week of age
-    epsilon: float = 0.05  # exploration floor per level
+    gamma: float = 0.85  # weight per week of age (half-life about 4 weeks)
+    epsilon: float = 0.02  # exploration floor per level (keeps logged propensities > 0)
     prior_sd: float = 1.0  # prior sd of each effect on the log scale (e^1 = 2.7x)
     noise_sd_prior: float = 0.8  # prior guess of the per-post noise sd (log scale)
     noise_prior_n: float = 5.0  # pseudo-observations behind that guess
-    max_explore: float = 0.25  # cap on the total share spent on the floor, per dimension
+    max_explore: float = 0.1  # cap on the total share spent on the floor, per dimension
     draws: int = 1000  # Thompson draws used to estimate selection probabilities
     win_probability: float = 0.9  # P(best beats runner-up) to call it a winner
-    hour_length_scale: float = 2.0  # hours: neighbouring hours share evidence (0 = off)
-    hour_prior_sd: float = 0.5  # prior sd of an hour's effect (the curve's scale)
+    hour_length_scale: float = 3.0  # hours: neighbouring hours share evidence (0 = off)
+    hour_prior_sd: float = 0.15  # prior sd of an hour's effect: time of day is a modest lever
 
 
 class ThompsonBandit:
@@ -175,19 +176,28 @@ class ThompsonBandit:
         self._baseline = float(np.average(y, weights=w))
         yc = y - self._baseline
         m0, c0 = self._prior(index)
-        prior_prec = np.linalg.inv(c0)
+        # An intercept with a vague prior takes the account's level, so each dimension's
+        # effects are judged against each other and an untried level is not favoured just
+        # because exploited levels soaked up a shared offset.
+        X1 = np.hstack([X, np.ones((len(observations), 1))])
+        prior_prec = np.zeros((p + 1, p + 1))
+        prior_prec[:p, :p] = np.linalg.inv(c0)
+        prior_prec[p, p] = 1.0 / _INTERCEPT_SD**2
+        m1 = np.append(m0, 0.0)
         # Two passes: fit with the prior noise, estimate noise from residuals, refit.
         sigma2 = self.config.noise_sd_prior**2
         for _ in range(2):
-            prec = prior_prec + (X.T * w) @ X / sigma2
+            prec = prior_prec + (X1.T * w) @ X1 / sigma2
             cov = np.linalg.inv(prec)
-            mean = cov @ (prior_prec @ m0 + (X.T * w) @ yc / sigma2)
-            resid = yc - X @ mean
+            mean = cov @ (prior_prec @ m1 + (X1.T * w) @ yc / sigma2)
+            resid = yc - X1 @ mean
             n_eff = float(w.sum())
             n0 = self.config.noise_prior_n
             sigma2 = (n0 * self.config.noise_sd_prior**2 + float(w @ resid**2)) / (n0 + n_eff)
         self._noise_sd = math.sqrt(sigma2)
-        self._mean = mean
+        self._baseline += float(mean[p])
+        self._mean = mean[:p]
+        cov = cov[:p, :p]
         self._cov = (cov + cov.T) / 2.0
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:

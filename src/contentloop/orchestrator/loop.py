@@ -79,6 +79,9 @@ class Loop:
     horizon_days: int = 7
     publish_lead: timedelta = timedelta(minutes=0)
     counts: StageCounts = field(default_factory=StageCounts)
+    #: post id -> (next insights try, current backoff): no data yet means "ask later", not
+    #: "ask again at once" (the API has up to 48 h delay and a call budget).
+    insights_backoff: dict[str, tuple[datetime, timedelta]] = field(default_factory=dict)
 
     def account(self, handle: str) -> Account:
         for a in self.accounts:
@@ -308,11 +311,17 @@ class Loop:
             due = due_snapshots(post.published_at, now, taken)
             if not due:
                 continue
+            retry_at, backoff = self.insights_backoff.get(post.id, (now, timedelta(0)))
+            if now < retry_at:
+                continue
             source = self.insights_for(post.account)
             product = PRODUCT_TYPE[post.format or Format.IMAGE]
             result = sync_media(source, post.media_id, product)
             if not result.ok:
+                backoff = min(max(backoff * 2, timedelta(minutes=30)), timedelta(hours=12))
+                self.insights_backoff[post.id] = (now + backoff, backoff)
                 continue
+            self.insights_backoff.pop(post.id, None)
             for age in due:
                 if self.store.save_snapshot(
                     MetricSnapshot(post.id, post.media_id, now, float(age), dict(result))
@@ -367,9 +376,10 @@ class Loop:
             if post.published_at is None:
                 continue
             taken = {s.age_hours for s in self.store.snapshots(post.id)}
+            retry_at = self.insights_backoff.get(post.id, (post.published_at, None))[0]
             for age in SNAPSHOT_AGES_H:
                 if float(age) not in taken:
-                    candidates.append(post.published_at + timedelta(hours=age))
+                    candidates.append(max(post.published_at + timedelta(hours=age), retry_at))
                     break
         future = [c for c in candidates if c > after]
         due_now = [c for c in candidates if c <= after]

@@ -60,9 +60,23 @@ class LoopParts:
         return failures
 
     def published_records(self) -> list[dict[str, Any]]:
-        if self.sim_world is None:
-            return []
-        return list(self.sim_world.published_records())
+        """What the Graph endpoint itself says was published (not our own store's view)."""
+        if self.sim_world is not None:
+            return list(self.sim_world.published_records())
+        records: list[dict[str, Any]] = []
+        for handle, client in self.clients.items():
+            ig_user_id = self.store.ig_user_id(handle)
+            fields = ("id", "caption", "media_type", "media_product_type", "timestamp")
+            for media in client.iter_media(ig_user_id, fields=fields, max_pages=20):
+                records.append({
+                    "ig_user_id": ig_user_id,
+                    "media_id": media.get("id"),
+                    "container_id": None,  # the API does not link media back to containers
+                    "media_type": media.get("media_type"),
+                    "caption": media.get("caption", ""),
+                    "timestamp": media.get("timestamp"),
+                })
+        return records
 
     def write_report(self, out: Path) -> tuple[Path, Path]:
         import json

@@ -135,6 +135,8 @@ class Publisher:
         image_deadline_s: float = IMAGE_DEADLINE_S,
         video_deadline_s: float = VIDEO_DEADLINE_S,
         recovery_pages: int = 4,
+        retry_base: timedelta = timedelta(seconds=30),
+        retry_cap: timedelta = timedelta(hours=1),
     ) -> None:
         self.client = client
         self.clock = clock
@@ -145,6 +147,8 @@ class Publisher:
         self.image_deadline_s = image_deadline_s
         self.video_deadline_s = video_deadline_s
         self.recovery_pages = recovery_pages
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
 
     # --- entry point -----------------------------------------------------------------
 
@@ -387,7 +391,8 @@ class Publisher:
         now = self.clock.now()
         return PublishResult(
             PublishOutcome.RETRY, container_id=run.container_id, error_class=cls,
-            retry_at=at or next_retry_at(run.job.attempt, now, rng=self.rng),
+            retry_at=at or next_retry_at(run.job.attempt, now, base=self.retry_base,
+                                         cap=self.retry_cap, rng=self.rng),
             message="; ".join([message, *run.notes]), explanation=explanation,
             error_code=err.code if err else None, error_subcode=err.subcode if err else None,
         )

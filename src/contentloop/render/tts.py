@@ -92,13 +92,16 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    pcm = np.clip(samples, -1.0, 1.0)
+def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1) -> None:
+    """16-bit PCM; a mono signal is copied to every channel at full level (no pan law)."""
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    if channels > 1:
+        pcm = np.repeat(pcm, channels)
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
+        w.setnchannels(channels)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes((pcm * 32767).astype("<i2").tobytes())
+        w.writeframes(pcm.tobytes())
 
 
 def wav_duration(path: Path) -> float:

@@ -123,6 +123,8 @@ class InstagramHashtagSource:
     After each `fetch`, `skipped` lists (hashtag, reason) for tags not queried or failed.
     """
 
+    kind = "instagram_hashtags"
+
     def __init__(
         self,
         client: HashtagClient,

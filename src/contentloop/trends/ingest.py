@@ -16,6 +16,18 @@ from .source import SourceError, TrendSource
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """How one source did in one pass (what source health records)."""
+
+    source: str
+    kind: str
+    ok: bool
+    signals: int = 0
+    reason: str = ""
+    status: str = ""  # ok | not_modified | rate_limited | failed
+
+
 @dataclass(slots=True)
 class IngestReport:
     """What one ingest pass produced and what it could not do, with reasons."""
@@ -23,6 +35,7 @@ class IngestReport:
     signals: list[TrendSignal] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    outcomes: list[SourceOutcome] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -40,17 +53,22 @@ def ingest(sources: Iterable[TrendSource], now: datetime) -> IngestReport:
     seen: set[tuple[str, str, str]] = set()
     for source in sources:
         name = str(getattr(source, "name", repr(source)))
+        kind = str(getattr(source, "kind", ""))
         try:
             signals = source.fetch(now)
         except SourceError as exc:
             report.failures.append((exc.source, exc.reason))
+            report.outcomes.append(SourceOutcome(name, kind, False, 0, exc.reason, "failed"))
             log.warning("trend_source_failed", source=exc.source, reason=exc.reason)
             continue
         except Exception as exc:  # a bug in one source is reported, not allowed to stop the rest
             reason = f"unexpected {type(exc).__name__}: {exc}"
             report.failures.append((name, reason))
+            report.outcomes.append(SourceOutcome(name, kind, False, 0, reason, "failed"))
             log.error("trend_source_crashed", source=name, reason=reason)
             continue
+        status = str(getattr(source, "last_status", "ok") or "ok")
+        report.outcomes.append(SourceOutcome(name, kind, True, len(signals), "", status))
         for tag, why in getattr(source, "skipped", None) or []:
             report.skipped.append((f"{name}:{tag}", why))
         for signal in signals:

@@ -35,6 +35,8 @@ class FeedSource:
     `last_status` tells what the last `fetch` did: 'ok', 'not_modified', 'rate_limited'.
     """
 
+    kind = "rss"
+
     def __init__(
         self,
         location: str | Path,

@@ -1,0 +1,180 @@
+"""The reel's soundtrack, mixed in numpy before the single ffmpeg encode.
+
+Voice lines are placed at their cue times; an optional music bed is looped, faded and ducked
+under every spoken line by volume automation taken from the timeline itself (we know exactly
+when each line is spoken, so no sidechain detector can lag or pump); the mix is normalised to
+an integrated loudness (ITU-R BS.1770-4, as measured by ffmpeg's `ebur128`) with a peak cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import lfilter
+
+from .errors import ToolFailed
+
+SAMPLE_RATE = 48000
+#: Integrated loudness of the encoded (stereo) reel. -16 LUFS: the mobile/podcast norm
+#: (AES TD1004); louder would force the peak cap to squash espeak's spiky speech.
+TARGET_LUFS = -16.0
+PEAK_DBFS = -1.5
+#: Music bed level under the voice: its loudness relative to the voice's, and extra ducking
+#: while a line is spoken.
+MUSIC_BELOW_VOICE_LU = 10.0
+DUCK_DB = 14.0
+DUCK_ATTACK_S = 0.15  # ramp down, ending exactly where the line starts
+DUCK_RELEASE_S = 0.35  # ramp up after the line ends
+FADE_IN_S = 0.5
+FADE_OUT_S = 1.0
+STEREO_GAIN_LU = 10 * np.log10(2.0)  # a mono track duplicated to L+R measures 3.01 LU louder
+
+# K-weighting pre-filter of BS.1770 at 48 kHz: high shelf, then RLB high-pass.
+_SHELF_B = (1.53512485958697, -2.69169618940638, 1.19839281085285)
+_SHELF_A = (1.0, -1.69065929318241, 0.73248077421585)
+_HP_B = (1.0, -2.0, 1.0)
+_HP_A = (1.0, -1.99004745483398, 0.99007225036621)
+
+
+def integrated_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE, channels: int = 1) -> float:
+    """BS.1770-4 gated integrated loudness (LUFS) of a mono signal played on `channels`.
+
+    Returns -inf for silence. Only 48 kHz is supported (the K-filter coefficients are for it).
+    """
+    if rate != SAMPLE_RATE:
+        raise ValueError("integrated_loudness expects 48 kHz audio")
+    x = lfilter(_HP_B, _HP_A, lfilter(_SHELF_B, _SHELF_A, samples.astype(np.float64)))
+    block, step = int(0.4 * rate), int(0.1 * rate)
+    if x.size < block:
+        x = np.pad(x, (0, block - x.size))
+    sq = np.concatenate(([0.0], np.cumsum(x * x)))
+    starts = np.arange(0, x.size - block + 1, step)
+    z = (sq[starts + block] - sq[starts]) / block * channels
+    with np.errstate(divide="ignore"):
+        loud = -0.691 + 10 * np.log10(z)
+    z = z[loud > -70.0]
+    if z.size == 0:
+        return float("-inf")
+    rel = -0.691 + 10 * np.log10(z.mean()) - 10.0
+    z = z[-0.691 + 10 * np.log10(z) > rel]
+    return float(-0.691 + 10 * np.log10(z.mean()))
+
+
+def normalize_loudness(
+    samples: np.ndarray, target_lufs: float = TARGET_LUFS, peak_dbfs: float = PEAK_DBFS,
+    channels: int = 2,
+) -> tuple[np.ndarray, float]:
+    """Gain `samples` to `target_lufs` (as heard on `channels`), capped so peaks stay under
+    `peak_dbfs`. Returns the new samples and the loudness they now measure."""
+    now = integrated_loudness(samples, channels=channels)
+    if not np.isfinite(now):
+        return samples.astype(np.float32), now
+    gain = 10 ** ((target_lufs - now) / 20)
+    peak = float(np.max(np.abs(samples))) * gain
+    limit = 10 ** (peak_dbfs / 20)
+    if peak > limit:
+        gain *= limit / peak
+    out = (samples * gain).astype(np.float32)
+    return out, now + 20 * np.log10(gain)
+
+
+def decode_audio(path: Path, rate: int = SAMPLE_RATE, timeout_s: float = 120) -> np.ndarray:
+    """Any audio file ffmpeg can read, as mono float32 at `rate`."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
+    if not Path(path).is_file():
+        raise ToolFailed("ffmpeg", f"music file {path} does not exist")
+    proc = subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(rate),
+         "-f", "f32le", "-"],
+        capture_output=True, timeout=timeout_s, check=False,
+    )
+    if proc.returncode != 0:
+        raise ToolFailed("ffmpeg", f"cannot decode music {path}: "
+                         + proc.stderr.decode("utf-8", "replace").strip())
+    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (the music bed is part of a reel's cache key)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def duck_envelope(
+    n: int, speech: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE,
+    duck_db: float = DUCK_DB, attack_s: float = DUCK_ATTACK_S, release_s: float = DUCK_RELEASE_S,
+) -> np.ndarray:
+    """Gain per sample: 1 outside speech, -duck_db inside, linear-in-dB ramps around each line.
+
+    The ramp down ends where the line starts, so the first syllable is never masked.
+    """
+    depth = np.zeros(n, dtype=np.float32)  # 0 = full level, 1 = fully ducked
+    t = np.arange(n, dtype=np.float32) / rate
+    for start, end in speech:
+        if end <= start:
+            continue
+        d = np.clip((t - (start - attack_s)) / attack_s, 0, 1)
+        d = np.minimum(d, np.clip(((end + release_s) - t) / release_s, 0, 1))
+        np.maximum(depth, d, out=depth)
+    return (10 ** (-duck_db * depth / 20)).astype(np.float32)
+
+
+def fit_length(music: np.ndarray, n: int) -> np.ndarray:
+    """Loop (or cut) the bed to exactly `n` samples."""
+    if music.size == 0:
+        return np.zeros(n, dtype=np.float32)
+    reps = -(-n // music.size)
+    return np.tile(music, reps)[:n].astype(np.float32)
+
+
+def fades(n: int, rate: int = SAMPLE_RATE, fade_in_s: float = FADE_IN_S,
+          fade_out_s: float = FADE_OUT_S) -> np.ndarray:
+    g = np.ones(n, dtype=np.float32)
+    a, b = min(n, int(fade_in_s * rate)), min(n, int(fade_out_s * rate))
+    if a:
+        g[:a] = np.linspace(0, 1, a, dtype=np.float32)
+    if b:
+        g[n - b:] *= np.linspace(1, 0, b, dtype=np.float32)
+    return g
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """The mixed mono track and what it measures (for the render's metadata and tests)."""
+
+    samples: np.ndarray
+    lufs: float
+    voice_lufs: float
+    music: bool
+
+
+def mix(
+    voice: np.ndarray, speech: Sequence[tuple[float, float]], music: np.ndarray | None = None, *,
+    rate: int = SAMPLE_RATE, target_lufs: float = TARGET_LUFS,
+    music_below_voice_lu: float = MUSIC_BELOW_VOICE_LU, duck_db: float = DUCK_DB,
+) -> Mix:
+    """Voice plus an optional ducked, faded music bed, normalised to `target_lufs` (stereo)."""
+    voice = voice.astype(np.float32)
+    voice_lufs = integrated_loudness(voice) if voice.size else float("-inf")
+    track = voice
+    if music is not None and music.size:
+        bed = fit_length(music, voice.size)
+        bed_lufs = integrated_loudness(bed)
+        if np.isfinite(bed_lufs):
+            ref = voice_lufs if np.isfinite(voice_lufs) else target_lufs - STEREO_GAIN_LU
+            bed = bed * np.float32(10 ** ((ref - music_below_voice_lu - bed_lufs) / 20))
+            bed = bed * duck_envelope(voice.size, speech, rate, duck_db) * fades(voice.size, rate)
+            track = voice + bed
+    out, lufs = normalize_loudness(track, target_lufs, channels=2)
+    return Mix(out, lufs, voice_lufs, music is not None and music.size > 0)
