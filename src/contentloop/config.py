@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -105,6 +112,59 @@ class LLMConfig(BaseModel):
     prompts_dir: str = ""
 
 
+class SourceConfig(BaseModel):
+    """One trend source of an account (`[[accounts.sources]]`). Kind-specific keys (geo,
+    subreddits, queries, usernames, ...) are checked by `contentloop.trends.registry`;
+    API keys come from the environment (e.g. CONTENTLOOP_YOUTUBE_API_KEY), never from here."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: Literal[
+        "rss", "google_trends", "reddit", "youtube", "instagram_hashtags",
+        "instagram_competitors", "import",
+    ]
+    name: str = ""
+    url: str = ""  # feed/import URL or path; for APIs, a base URL override
+    timeout: float = Field(10.0, gt=0, le=300)
+    rate_limit: float = Field(0.0, ge=0)  # requests per second; 0 = unlimited
+    min_interval: float = Field(0.0, ge=0)  # seconds between fetches of this source
+    max_bytes: int = Field(2_000_000, gt=0)
+    allow_private: bool = False  # lift the SSRF guard for this source only
+
+
+class PolicyRuleConfig(BaseModel):
+    """A custom regex rule (`[[accounts.policy.rules]]`)."""
+
+    id: str = Field(min_length=1, max_length=60)
+    pattern: str = Field(min_length=1)
+    severity: Literal["block", "warn"] = "warn"
+    reason: str = ""
+
+
+class AccountPolicyConfig(BaseModel):
+    """The account's policy guard (`[accounts.policy]`): see contentloop.policy.settings."""
+
+    trademarks: list[str] = []
+    default_trademarks: bool = True
+    readability_max_grade: float = Field(8.0, gt=0, le=30)
+    max_sentence_words: int = Field(25, ge=5, le=200)
+    duplicate_threshold: float = Field(0.6, gt=0, le=1)
+    disabled: list[str] = []
+    severity: dict[str, Literal["block", "warn"]] = {}
+    rules: list[PolicyRuleConfig] = []
+
+    def to_settings(self) -> Any:
+        """As `contentloop.policy.PolicySettings` (imported lazily: config stays light)."""
+        from .policy.settings import PolicySettings
+
+        return PolicySettings(
+            trademarks=tuple(self.trademarks), default_trademarks=self.default_trademarks,
+            readability_max_grade=self.readability_max_grade,
+            max_sentence_words=self.max_sentence_words,
+            duplicate_threshold=self.duplicate_threshold, disabled=tuple(self.disabled),
+            severity=dict(self.severity), rules=tuple(r.model_dump() for r in self.rules),
+        )
+
+
 class AccountConfig(BaseModel):
     handle: str = Field(pattern=r"^[A-Za-z0-9._]{1,30}$")
     ig_user_id: str = ""
@@ -121,9 +181,11 @@ class AccountConfig(BaseModel):
         WindowConfig(start="18:00", end="21:00"),
     ]
     feeds: list[str] = []
+    sources: list[SourceConfig] = []
     hashtags_to_watch: list[str] = []
     competitors: list[str] = []
     brand: BrandConfig = BrandConfig()
+    policy: AccountPolicyConfig = AccountPolicyConfig()
     creative: CreativeConfig = CreativeConfig()
 
     @field_validator("timezone")

@@ -382,9 +382,11 @@ _TEMPLATE = """<!doctype html>
 <ol class="actions">{% for act in a.next_actions %}<li>{{ act }}</li>{% endfor %}</ol>
 
 <h3>Top posts</h3>
-<table><tr><th>#</th><th>Hook</th><th>Format · pillar · hook style · hour</th>
+<table><tr><th>#</th><th></th><th>Hook</th><th>Format · pillar · hook style · hour</th>
 <th>Media id</th><th class="n">Value</th><th class="n">Reach</th><th class="n">ER</th></tr>
-{% for p in a.top_posts %}<tr><td>{{ loop.index }}</td><td>{{ p.hook or "(no caption)" }}</td>
+{% for p in a.top_posts %}<tr><td>{{ loop.index }}</td><td>{% if p.get("thumbnail") %}<img
+ src="{{ p.thumbnail }}" alt="" style="width:64px;border-radius:4px">{% endif %}</td>
+<td>{{ p.hook or "(no caption)" }}</td>
 <td>{{ p.format }} · {{ p.pillar }} · {{ p.hook_style }} · {{ "%02d"|format(p.hour_local) }}:00
 </td><td><code>{{ p.media_id }}</code></td><td class="n">{{ fmt(p.value, "{:,.0f}") }}</td>
 <td class="n">{{ fmt(p.reach, "{:,.0f}") }}</td>
@@ -420,6 +422,24 @@ model separates them). Lift is vs the account's median post value.</div>
 }}px"></span> {{ e.labels[lv] }} {{ "%.0f"|format(p*100) }}%</div>{% endfor %}</td>
 <td>{{ e.reason }}</td></tr>{% endfor %}</table>
 {% else %}<p class="muted">No optimizer decisions yet.</p>{% endif %}
+
+{% if a.get("money") %}<h3>Money funnel</h3><table><tr><th>Reach</th><th>Profile visits</th>
+<th>Link clicks</th><th>Revenue</th><th>Revenue / post</th><th>Revenue / 1k reach</th></tr>
+<tr><td class="n">{{ fmt(a.money.reach, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.profile_visits, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.link_clicks, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue, "{:,.2f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue_per_post, "{:,.2f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue_per_1k_reach, "{:,.2f}") }}</td></tr></table>{% endif %}
+
+{% if a.get("ledger") %}<h3>Experiment ledger</h3><div class="muted">Effect on value vs the
+dimension's average level, median and 90% credible interval; P(best) from the posterior.
+</div><table><tr><th>Dimension</th><th>Level</th><th class="n">Posts</th>
+<th class="n">Lift</th><th class="n">90% CI</th><th class="n">P(best)</th></tr>
+{% for r in a.ledger %}<tr><td>{{ dim_labels.get(r.dimension, r.dimension) }}</td>
+<td>{{ r.level }}</td><td class="n">{{ r.posts }}</td><td class="n">{{ fmt(r.lift, "{:+.0%}")
+}}</td><td class="n">{{ fmt(r.lift_lo, "{:+.0%}") }} … {{ fmt(r.lift_hi, "{:+.0%}") }}</td>
+<td class="n">{{ fmt(r.p_best, "{:.2f}") }}</td></tr>{% endfor %}</table>{% endif %}
 
 {% if a.data_quality %}<h3>Data quality</h3><ul>{% for q in a.data_quality %}<li>{{ q }}</li>
 {% endfor %}</ul>{% endif %}

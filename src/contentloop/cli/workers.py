@@ -17,18 +17,22 @@ HealthPort = Annotated[int | None, typer.Option(
 HealthHost = Annotated[str, typer.Option("--health-host", help="Interface of the health endpoint.")]
 ClockOpt = Annotated[str, typer.Option(
     "--clock", help="system, or scaled:START_ISO@EPOCHxFACTOR (tests, benchmarks).")]
+HeartbeatTTL = Annotated[float, typer.Option(
+    "--heartbeat-ttl", min=0.5, help="Seconds of silence after which a worker counts as dead "
+    "and its claims are recovered.")]
 Horizon = Annotated[int, typer.Option("--horizon-days", min=1, max=60,
                                       help="Days of calendar the planner keeps filled.")]
 
 
 def _options(concurrency: int, health_port: int | None, health_host: str, horizon: int,
-             **kw: object):  # type: ignore[no-untyped-def]
+             heartbeat_ttl: float, **kw: object):  # type: ignore[no-untyped-def]
     from ..orchestrator.runner import RunOptions
 
     base = RunOptions()
+    context = replace(base.context, horizon_days=horizon, heartbeat_ttl_s=heartbeat_ttl,
+                      heartbeat_s=min(base.context.heartbeat_s, heartbeat_ttl / 3))
     return replace(base, concurrency=concurrency, health_port=health_port,
-                   health_host=health_host,
-                   context=replace(base.context, horizon_days=horizon), **kw)  # type: ignore[arg-type]
+                   health_host=health_host, context=context, **kw)  # type: ignore[arg-type]
 
 
 def _launch(config, options, clock_spec: str, role: str) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +65,7 @@ def register(app: typer.Typer) -> None:
         health_port: HealthPort = None,
         health_host: HealthHost = "127.0.0.1",
         horizon_days: Horizon = 7,
+        heartbeat_ttl: HeartbeatTTL = 15.0,
         clock: ClockOpt = "system",
         config: ConfigOpt = None,
     ) -> None:
@@ -69,7 +74,7 @@ def register(app: typer.Typer) -> None:
         Embedded by default (SQLite store and queue, built-in simulator when no Graph URL).
         SIGTERM shuts down gracefully.
         """
-        opts = _options(concurrency, health_port, health_host, horizon_days,
+        opts = _options(concurrency, health_port, health_host, horizon_days, heartbeat_ttl,
                         consumer=consumer, tick_s=tick)
         _launch(config, opts, clock, "run")
 
@@ -79,9 +84,11 @@ def register(app: typer.Typer) -> None:
         health_port: HealthPort = None,
         health_host: HealthHost = "127.0.0.1",
         horizon_days: Horizon = 7,
+        heartbeat_ttl: HeartbeatTTL = 15.0,
         clock: ClockOpt = "system",
         config: ConfigOpt = None,
     ) -> None:
         """Consume stage tasks from the queue (CONTENTLOOP_QUEUE_URL); run any number of these."""
-        opts = _options(concurrency, health_port, health_host, horizon_days, scheduler=False)
+        opts = _options(concurrency, health_port, health_host, horizon_days, heartbeat_ttl,
+                        scheduler=False)
         _launch(config, opts, clock, "worker")

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 from contentloop.domain import Account, Format, Opportunity, Pillar, Post, Variant
 
+from .disclosure import apply_disclosure
 from .generator import NEUTRAL_SCORE, GenerationError, Preferences
 from .hashtags import pick_hashtags
+from .relevance import is_relevant, topic_vocabulary, vocabulary
 from .scripts import (
     Cue,
     Point,
@@ -53,6 +55,7 @@ from .textutil import (
     short_topic,
     truncate_words,
 )
+from .untrusted import clean_untrusted, has_link_or_contact, looks_like_injection
 
 HOOK_LINE_MAX = 125
 CARD_MAX_WORDS = 8
@@ -92,6 +95,7 @@ class _Context:
     tags: list[str]
     opportunity: Opportunity | None
     emoji: tuple[str, ...] = field(default=DEFAULT_EMOJI)
+    vocabulary: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +203,8 @@ class TemplateGenerator:
             formula = self._style_order(fmt, used, negative_used, prefs, rng)[0]
             used.add(formula.style)
             negative_used = negative_used or formula.negative
-            specs.append(VariantSpec(i, fmt, formula.style, picks[i % len(picks)] if picks else None))
+            opp = picks[i % len(picks)] if picks else None
+            specs.append(VariantSpec(i, fmt, formula.style, opp))
         return specs
 
     def generate_spec(
@@ -241,10 +246,13 @@ class TemplateGenerator:
         prefs: Preferences,
         banned: tuple[str, ...],
     ) -> list[Opportunity]:
+        vocab = vocabulary(account)
         usable = [
             o for o in opportunities
             if o.topic.strip() and not contains_any(o.topic, banned)
             and not any(contains_any(t, banned) for t in o.tags)
+            and not looks_like_injection(o.topic) and not has_link_or_contact(o.topic)
+            and (o.pillar or not vocab or is_relevant(o.topic, vocab))  # off-niche drift
         ]
         return sorted(
             usable,
@@ -330,6 +338,7 @@ class TemplateGenerator:
             tags=list(opp.tags) if opp is not None else [],
             opportunity=opp,
             emoji=_emoji_for(f"{account.niche} {pillar} {topic}"),
+            vocabulary=vocabulary(account) | topic_vocabulary(topic),
         )
 
     def _points(self, ctx: _Context, k: int, rng: random.Random) -> list[Point]:
@@ -402,7 +411,7 @@ class TemplateGenerator:
                 for j, p in enumerate(body_points, start=1)
             ]
         lines += ["", cta + emoji[2]]
-        hashtags = pick_hashtags(brand, ctx.tags, rng)
+        hashtags = pick_hashtags(brand, ctx.tags, rng, relevant_to=ctx.vocabulary)
         caption = "\n".join(lines)
         if hashtags:
             caption += "\n\n" + " ".join(hashtags)
@@ -432,7 +441,7 @@ class TemplateGenerator:
             slides = story_frames(card, points[0], cta, rng.choice((2, 3)))
 
         opp = ctx.opportunity
-        return Variant(
+        variant = Variant(
             id=f"{post.id}-v{i + 1}",
             post_id=post.id,
             account=account.handle,
@@ -450,6 +459,7 @@ class TemplateGenerator:
             score=NEUTRAL_SCORE,
             generator=self.name,
         )
+        return apply_disclosure(variant, brand)
 
     def _score(self, v: Variant, prefs: Preferences) -> float:
         if not prefs:
@@ -482,17 +492,28 @@ def _slots(ctx: _Context, k: int) -> dict[str, str | int]:
 def _evidence(opp: Opportunity, banned: tuple[str, ...]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for item in opp.evidence:
-        title = str(item.get("title") or item.get("term") or "").strip()
-        source = str(item.get("source") or item.get("site") or "").strip()
-        if not title or contains_any(title, banned) or "@" in title:
+        if str(item.get("kind", "signal")) == "score":
+            continue  # the scorer's own numbers, not something anyone published
+        title = clean_untrusted(str(item.get("title") or "").strip(), 200)
+        source = _source_name(str(item.get("source") or item.get("site") or "").strip())
+        if (not title or contains_any(title, banned) or "@" in title or title.startswith("#")
+                or len(title.split()) < 3 or looks_like_injection(title)
+                or has_link_or_contact(title)):
             continue
         title = re.sub(r"\s+", " ", title)
         if len(title) > 90:
             title = title[:89].rsplit(" ", 1)[0] + "…"
-        pair = (title, source or "a source worth following")
+        pair = (title, source or "one of this week's sources")
         if pair not in out:
             out.append(pair)
     return out
+
+
+def _source_name(raw: str) -> str:
+    """Feed ids like 'coffee_rss' are ours, not a publication's name: don't quote them."""
+    if not raw or re.fullmatch(r"[a-z0-9_.-]+", raw) and ("_" in raw or raw.islower()):
+        return ""
+    return raw
 
 
 def _niche_points(text: str) -> tuple[PointTemplate, ...]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from contentloop.domain import BrandProfile
 
+from .relevance import is_relevant
 from .templates import GENERIC_HASHTAGS
 
 PLATFORM_HASHTAG_MAX = 30
@@ -35,12 +36,16 @@ def pick_hashtags(
     rng: random.Random,
     *,
     extra_banned: Iterable[str] = (),
+    relevant_to: Iterable[str] | None = None,
 ) -> list[str]:
     """Branded first, then the trend's own tags, then niche, then broad; rotated by `rng`."""
     cap = max(0, min(brand.hashtag_cap, PLATFORM_HASHTAG_MAX))
     if cap == 0:
         return []
     banned = tuple(brand.banned_words) + tuple(brand.banned_topics) + tuple(extra_banned)
+    if relevant_to is not None:  # the trend's tags must be about this post or account
+        vocab = frozenset(relevant_to)
+        opportunity_tags = [t for t in opportunity_tags if is_relevant(t, vocab)]
     niche = list(brand.hashtags_niche)
     broad = list(brand.hashtags_broad)
     rng.shuffle(niche)

@@ -55,7 +55,8 @@ def parse_draft(content: str) -> Draft:
         return Draft.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()[:8]
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            for e in exc.errors()[:8]
         )
         raise ValueError(f"does not match the schema: {problems}") from None
 

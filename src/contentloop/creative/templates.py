@@ -180,6 +180,32 @@ NICHE_POINTS: tuple[tuple[tuple[str, ...], tuple[PointTemplate, ...]], ...] = (
         P("One number a week", "Check one number every Friday: what's left until payday."),
         P("24-hour rule", "Wait 24 hours before any unplanned purchase over an amount you set."),
     )),
+    (("coffee", "espresso", "brew", "barista", "latte", "pour over", "pourover", "roast"), (
+        P("Weigh, don't scoop", "Weigh the beans and the water. A 1:16 ratio is a calm place to "
+          "start with {kw}."),
+        P("Grind right before", "Grind right before you brew. Ground coffee goes flat within "
+          "minutes."),
+        P("Water just off the boil", "Let the kettle sit 30 seconds off the boil before "
+          "pouring."),
+        P("Change one thing", "Change one variable at a time, grind first, and taste the "
+          "difference."),
+        P("Rest the beans", "Use beans between 7 and 30 days after the roast date."),
+        P("Bloom first", "Pour twice the coffee's weight in water and wait 30 seconds before "
+          "the rest."),
+    )),
+    (("plant", "houseplant", "garden", "propagat", "succulent"), (
+        P("Finger test first", "Push a finger 2 cm into the soil. Water only when it comes out "
+          "dry."),
+        P("Water less in winter", "Water less in winter, when growth slows and the soil stays wet "
+          "longer."),
+        P("Turn it weekly", "Turn pots a quarter turn each week so plants grow straight, not "
+          "toward the window."),
+        P("Drainage holes only", "Use pots with drainage holes. Standing water rots roots "
+          "quietly."),
+        P("Cut below a node", "Take cuttings just below a node. That's where new roots start."),
+        P("Wipe the leaves", "Wipe dusty leaves with a damp cloth. Dust blocks the light they "
+          "feed on."),
+    )),
     (("business", "shop", "brand", "market", "sell", "store", "startup", "freelanc"), (
         P("Save your top DM reply", "Turn the question you answer most in DMs into a saved reply."),
         P("Cost next to price", "Write the cost per item next to its price. The gap is what you "

@@ -113,6 +113,10 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console | None =
         graph_url=options.graph_url,
         access_token=token,
         api_version=settings.instagram.api_version,
+        source_specs={a.handle: [s.model_dump() for s in a.sources] for a in settings.accounts},
+        policies={a.handle: a.policy.to_settings() for a in settings.accounts},
+        creative_engines={a.handle: a.creative.engine for a in settings.accounts},
+        llm=settings.llm,
     )
     try:
         _run(parts, options, clock, console)
@@ -154,6 +158,7 @@ def _run(parts: LoopParts, options: DemoOptions, clock: SimulatedClock, console:
             now = clock.now()
             if now - last_daily >= timedelta(days=1):
                 parts.ingest()
+                loop.sync_accounts()
                 for acc in loop.accounts:
                     parts.learner.refit(acc)
                 last_daily = now

@@ -75,6 +75,7 @@ class Loop:
     insights_for: Callable[[str], Any]  # handle -> analytics InsightsSource
     media_url: Callable[[str], str]  # local path -> URL the Graph API can fetch
     optimizer: Any = None  # optimize facade (preferences, decide)
+    on_decision: Any = None  # (post_id, chosen | None, reason) -> None: the approval audit log
     worker: str = "loop"
     horizon_days: int = 7
     publish_lead: timedelta = timedelta(minutes=0)
@@ -161,8 +162,10 @@ class Loop:
         if chosen is None:
             self.counts.awaiting_approval += 1
             log.info("review.needs_human", post=post.id, reason=reason)
-            return
-        self.approve_variant(post.id, chosen.id, actor="policy:auto", reason=reason)
+        else:
+            self.approve_variant(post.id, chosen.id, actor="policy:auto", reason=reason)
+        if self.on_decision is not None:
+            self.on_decision(post.id, chosen, reason)
 
     def approve_variant(self, post_id: str, variant_id: str, *, actor: str, reason: str) -> None:
         """Approve one variant of a post (used by auto-approval, the CLI and the dashboard)."""
@@ -330,6 +333,20 @@ class Loop:
         self.counts.snapshots += n
         return n
 
+    def sync_accounts(self) -> int:
+        """Daily account metrics (reach, views, followers, online_followers ...); idempotent."""
+        from ..analytics.account_sync import SYNCED_MARKER, sync_account
+
+        saved = 0
+        for acc in self.accounts:
+            done = self.store.account_metrics(acc.handle, SYNCED_MARKER)
+            result = sync_account(
+                self.insights_for(acc.handle), self.store.ig_user_id(acc.handle), acc.handle,
+                self.clock.now(), done[-1][0] if done else None, self.store.save_account_metric,
+            )
+            saved += result.saved
+        return saved
+
     def results(self, account: Account, since: datetime | None = None) -> list[PostResult]:
         """Every planned post since `since` with its latest metrics (the KPI input)."""
         tz = ZoneInfo(account.timezone)
@@ -364,6 +381,7 @@ class Loop:
         self.render()
         self.publish_due()
         self.sync_insights()
+        self.sync_accounts()
 
     def next_wakeup(self, after: datetime) -> datetime | None:
         """The next moment anything is due: a scheduled post, a retry, or an insights snapshot."""

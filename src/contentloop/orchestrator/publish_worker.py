@@ -3,6 +3,7 @@ reconcile. Each builds what it needs from Settings and closes it again."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -46,10 +47,8 @@ class Worker:
 
     def close(self) -> None:
         for c in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):  # closing must not hide the real error
                 c()
-            except Exception:  # closing must not hide the real error
-                pass
         self._closers.clear()
 
 
@@ -200,7 +199,7 @@ def reconcile(store: Store, client_for: Callable[[str], GraphClient], *, repair:
         by_caption: dict[str, dict[str, Any]] = {}
         for m in live:
             by_caption.setdefault(" ".join(str(m.get("caption") or "").split()), m)
-        claimed = {p.media_id for p in mine if p.media_id}
+        claimed = {p.media_id for p in mine if p.media_id and p.state is PostState.PUBLISHED}
         for p in mine:
             if p.state is PostState.PUBLISHED:
                 if p.media_id and p.media_id not in by_id:

@@ -124,7 +124,8 @@ class PublishStage:
             return "paused"
         now = self.clock.now()
         late = now - post.scheduled_at
-        if (not recovering and post.container_id is None and post.attempts <= 1
+        # Only a first try can be "missed": retries and quota waits are late on purpose.
+        if (not recovering and post.container_id is None and post.next_attempt_at is None
                 and late > self.grace):
             reason = (f"skipped: missed its slot {post.scheduled_at:%Y-%m-%d %H:%M} UTC by "
                       f"{_human(late)}, beyond the {_human(self.grace)} grace window "

@@ -10,6 +10,7 @@ recover) is enqueued when the store shows it, and the tasks are idempotent anywa
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
@@ -40,7 +41,7 @@ class RunOptions:
     scheduler: bool = True  # False: consumer only (`contentloop worker`)
     tick_s: float = 5.0
     leader_ttl_s: float = 30.0
-    advance_cooldown_s: float = 30.0  # re-enqueue an account's `advance` at most this often
+    advance_cooldown_ticks: int = 6  # re-enqueue an account's `advance` every N ticks at most
     max_publish_tasks: int = 8  # publish_due tasks enqueued per tick at most
     max_pending: int = 1000  # do not add state-driven work while this many tasks wait
     plan_chunk: int = 50  # accounts per plan/ingest task
@@ -83,12 +84,12 @@ class Scheduler:
 
         handles = [a.handle for a in ctx.loop_for().accounts]
         chunks = [handles[i:i + opts.plan_chunk] for i in range(0, len(handles), opts.plan_chunk)]
+        if coord.once(f"plan:{now:%Y-%m-%dT%H}", ctx.name):  # first: slots do not wait
+            for chunk in chunks:
+                send("plan", chunk)
         if coord.once(f"ingest:{now:%Y-%m-%d}", ctx.name):
             for chunk in chunks:
                 send("ingest", chunk)
-        if coord.once(f"plan:{now:%Y-%m-%dT%H}", ctx.name):
-            for chunk in chunks:
-                send("plan", chunk)
         slot = now.minute // max(1, opts.insights_every_min)
         if coord.once(f"insights:{now:%Y-%m-%dT%H}:{slot}", ctx.name):
             send("sync_insights")
@@ -106,7 +107,8 @@ class Scheduler:
             return sent
         wall = self.wall()
         for handle in coord.accounts_with_work():
-            if wall - self._advance_at.get(handle, -math.inf) >= opts.advance_cooldown_s:
+            cooldown = opts.advance_cooldown_ticks * opts.tick_s
+            if wall - self._advance_at.get(handle, -math.inf) >= cooldown:
                 self._advance_at[handle] = wall
                 send("advance", handle)
         lead = timedelta(minutes=ctx.settings.instagram.publish_lead_minutes)
@@ -207,14 +209,10 @@ def stop_process(proc: Process) -> None:
     for t in reversed(proc._threads):
         t.stop()
     if proc.scheduler is not None:
-        try:
+        with contextlib.suppress(Exception):
             proc.scheduler.resign()
-        except Exception:
-            pass
-    try:
-        proc.ctx.coord().forget(proc.ctx.name)  # its `publishing` claims recover at once
-    except Exception:
-        pass
+    with contextlib.suppress(Exception):  # its `publishing` claims recover at once
+        proc.ctx.coord().forget(proc.ctx.name)
     if proc.health is not None:
         proc.health.stop()
     proc.ctx.close()

@@ -154,6 +154,7 @@ class WorkerContext:
                         f"CONTENTLOOP_IG_ACCESS_TOKEN_{acc.handle.upper()} or a secrets_file")
                 tokens[acc.handle] = tok.get_secret_value()
                 register_secret(tokens[acc.handle])
+        _ensure_accounts(s.resolved_database_url, self.clock, accounts)
         parts = build_loop(
             accounts=accounts,
             clock=self.clock,
@@ -191,6 +192,25 @@ class WorkerContext:
                 self._parts.close()
                 self._parts = None
                 self._coord = None
+
+
+def _ensure_accounts(url: str, clock: Clock, accounts: Sequence[Account]) -> None:
+    """Insert account rows before wiring: workers starting together race on the insert."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ..store import Store
+
+    store = Store(url, clock)
+    try:
+        for acc in accounts:
+            for _ in range(3):
+                try:
+                    store.ensure_account(acc)
+                    break
+                except IntegrityError:  # another process inserted it: now it exists
+                    continue
+    finally:
+        store.close()
 
 
 # -- the stage bodies (plain functions: tests and embedded callers use them directly) -------

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..analytics.kpis import AccountWeek
 from ..analytics.report import build_weekly_report, render_html
-from ..creative import TemplateGenerator
+from ..creative.service import build_generator
 from ..domain import Account, Clock, ContentloopError, Opportunity
 from ..instagram.client import GraphClient
 from ..policy import Guard, approve_decision
@@ -19,9 +19,10 @@ from ..publish.hosting import MediaHost
 from ..publish.publisher import Publisher
 from ..render import AssetStore, Renderer
 from ..store import Store
-from ..trends.hashtags import InMemoryHashtagBudget, InstagramHashtagSource
+from ..store.trends_repo import StoreHashtagBudget, record_outcomes
+from ..trends.account_signals import own_results
+from ..trends.registry import SourceContext, build_sources
 from ..trends.ingest import ingest
-from ..trends.rss import FeedSource
 from ..trends.scoring import score_opportunities
 from ..logs import register_secret
 from .learning import Learner
@@ -50,6 +51,7 @@ class LoopParts:
             report = ingest(self.sources.get(acc.handle, []), now)
             failures[acc.handle] = [(str(s), str(r)) for s, r in report.failures]
             self.store.add_signals(acc.handle, report.signals)
+            record_outcomes(self.store, acc.handle, report.outcomes, now)
             signals = self.store.signals(acc.handle, since=now - timedelta(days=7))
             history = _term_history(signals, now)
             own = _own_results(self.loop, acc)
@@ -127,14 +129,8 @@ def _term_history(signals: Sequence[Any], now: datetime) -> dict[str, list[float
 def _own_results(loop: Loop, account: Account) -> dict[str, float]:
     from ..analytics.kpis import business_value
 
-    lift: dict[str, list[float]] = {}
-    for r in loop.results(account, since=loop.clock.now() - timedelta(days=28)):
-        if r.metrics and r.pillar:
-            lift.setdefault(r.pillar, []).append(business_value(r))
-    if not lift:
-        return {}
-    overall = sum(sum(v) for v in lift.values()) / sum(len(v) for v in lift.values()) or 1.0
-    return {k: (sum(v) / len(v)) / overall for k, v in lift.items()}
+    since = loop.clock.now() - timedelta(days=28)
+    return own_results(loop.results(account, since=since), business_value)
 
 
 def sample_feeds(niche: str) -> list[Path]:
@@ -170,6 +166,10 @@ def build_loop(
     api_version: str = "v25.0",
     worker: str = "loop",
     access_tokens: dict[str, str] | None = None,
+    source_specs: dict[str, list[dict[str, Any]]] | None = None,
+    policies: dict[str, Any] | None = None,  # handle -> policy.PolicySettings
+    creative_engines: dict[str, str] | None = None,  # handle -> "template" | "llm"
+    llm: Any = None,  # config.LLMConfig
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
     closers: list[Callable[[], None]] = []
@@ -216,26 +216,24 @@ def build_loop(
         h: Publisher(c, clock, store, rng=random.Random(rng.random())) for h, c in clients.items()
     }
     renderer = Renderer(AssetStore(media_dir), clock)
-    generator = TemplateGenerator(seed)
-    budget = InMemoryHashtagBudget()
+    generator = build_generator(seed=seed, store=store, engines=creative_engines, llm=llm)
+    closers.append(generator.close)
+    budget = StoreHashtagBudget(store)  # persisted: never exceeded across restarts
     sources: dict[str, list[Any]] = {}
     for acc in accounts:
-        feeds = list(acc.feeds) or sample_feeds(acc.niche)
-        acc_sources: list[Any] = [FeedSource(p) for p in feeds]
-        if acc.hashtags_to_watch:
-            acc_sources.append(
-                InstagramHashtagSource(
-                    clients[acc.handle], store.ig_user_id(acc.handle), acc.hashtags_to_watch, budget
-                )
-            )
-        sources[acc.handle] = acc_sources
+        specs = list((source_specs or {}).get(acc.handle, []))
+        if not acc.feeds and not any(s.get("kind") != "instagram_hashtags" for s in specs):
+            specs = [{"kind": "rss", "url": str(p)} for p in sample_feeds(acc.niche)] + specs
+        ctx = SourceContext(clients[acc.handle], store.ig_user_id(acc.handle), budget)
+        sources[acc.handle] = list(build_sources(acc, specs, ctx))
 
     loop = Loop(
         store=store,
         clock=clock,
         accounts=list(accounts),
         generator=generator,
-        guard_for=lambda acc, recent: Guard.default(acc, recent_captions=recent),
+        guard_for=lambda acc, recent: Guard.default(
+            acc, recent_captions=recent, settings=(policies or {}).get(acc.handle)),
         approve=approve_decision,
         renderer=renderer,
         publisher_for=publishers.__getitem__,
@@ -258,6 +256,9 @@ def build_loop(
         seed=seed,
     )
     loop.optimizer = learner
+    from ..policy.approvals import Approvals
+
+    loop.on_decision = Approvals(store, accounts, policies=policies).record_auto  # audit log
     return LoopParts(
         loop=loop,
         store=store,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import lfilter
 
 from .errors import ToolFailed
@@ -27,8 +28,8 @@ TARGET_LUFS = -16.0
 PEAK_DBFS = -1.5
 #: Music bed level under the voice: its loudness relative to the voice's, and extra ducking
 #: while a line is spoken.
-MUSIC_BELOW_VOICE_LU = 10.0
-DUCK_DB = 14.0
+MUSIC_BELOW_VOICE_LU = 6.0
+DUCK_DB = 12.0
 DUCK_ATTACK_S = 0.15  # ramp down, ending exactly where the line starts
 DUCK_RELEASE_S = 0.35  # ramp up after the line ends
 FADE_IN_S = 0.5
@@ -66,22 +67,40 @@ def integrated_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE, channels: 
     return float(-0.691 + 10 * np.log10(z.mean()))
 
 
+def limit_peaks(samples: np.ndarray, peak_dbfs: float = PEAK_DBFS, rate: int = SAMPLE_RATE,
+                window_s: float = 0.01) -> np.ndarray:
+    """Look-ahead peak limiter: every sample ends at or under `peak_dbfs`, with gain changes
+    smoothed over `window_s` (a minimum filter twice as wide as the moving average guarantees
+    the smoothed gain never exceeds what any peak in reach needs)."""
+    limit = 10 ** (peak_dbfs / 20)
+    mag = np.abs(samples)
+    if mag.size == 0 or float(mag.max()) <= limit:
+        return samples.astype(np.float32)
+    need = np.minimum(1.0, limit / np.maximum(mag, 1e-12))
+    w = max(1, int(window_s * rate)) | 1
+    floor = minimum_filter1d(need, size=2 * w + 1, mode="nearest")
+    smooth = uniform_filter1d(floor, size=w, mode="nearest")
+    out = samples * np.minimum(smooth, need)  # min(): float rounding can never overshoot
+    return out.astype(np.float32)
+
+
 def normalize_loudness(
     samples: np.ndarray, target_lufs: float = TARGET_LUFS, peak_dbfs: float = PEAK_DBFS,
     channels: int = 2,
 ) -> tuple[np.ndarray, float]:
-    """Gain `samples` to `target_lufs` (as heard on `channels`), capped so peaks stay under
-    `peak_dbfs`. Returns the new samples and the loudness they now measure."""
-    now = integrated_loudness(samples, channels=channels)
+    """Gain `samples` to `target_lufs` (as heard on `channels`), limiting peaks to `peak_dbfs`.
+
+    Two passes: limiting lowers loudness a little, so the gain is corrected once and the
+    limiter runs again. Returns the new samples and the loudness they now measure.
+    """
+    x = samples.astype(np.float32)
+    now = integrated_loudness(x, channels=channels)
     if not np.isfinite(now):
-        return samples.astype(np.float32), now
-    gain = 10 ** ((target_lufs - now) / 20)
-    peak = float(np.max(np.abs(samples))) * gain
-    limit = 10 ** (peak_dbfs / 20)
-    if peak > limit:
-        gain *= limit / peak
-    out = (samples * gain).astype(np.float32)
-    return out, now + 20 * np.log10(gain)
+        return x, now
+    for _ in range(2):
+        x = limit_peaks(x * np.float32(10 ** ((target_lufs - now) / 20)), peak_dbfs)
+        now = integrated_loudness(x, channels=channels)
+    return x, now
 
 
 def decode_audio(path: Path, rate: int = SAMPLE_RATE, timeout_s: float = 120) -> np.ndarray:

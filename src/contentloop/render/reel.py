@@ -38,7 +38,7 @@ CRF = 23
 #: (~250 kB for 15 s), far below any limit.
 PRESET = "superfast"
 #: bump when the soundtrack recipe (mixing, loudness target) changes: part of the cache key
-AUDIO_VERSION = f"mix1:{TARGET_LUFS}"
+AUDIO_VERSION = f"mix2:{TARGET_LUFS}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,31 +124,36 @@ def _speak(tts: TTS, text: str, wav: Path) -> np.ndarray:
     return resample(trim_silence(samples, rate), rate, SAMPLE_RATE)
 
 
-def build_reel(
-    beats: Sequence[Beat], style: Style, out: Path, tts: TTS, workdir: Path, *,
-    fps: int = FPS, crf: int = CRF, preset: str = PRESET, timeout_s: float = 300,
-    music: Path | None = None, target_lufs: float = TARGET_LUFS,
-) -> ReelResult:
-    """Render `beats` to an Instagram-ready MP4 at `out`; return it with its timeline.
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything the encode needs: one still per cue, the mixed stereo soundtrack, timing."""
 
-    `music` is an optional bed (any format ffmpeg reads), looped and ducked under the voice.
-    """
+    timeline: Timeline
+    stills: tuple[Path, ...]
+    soundtrack: Path
+    lufs: float
+    music: bool
+
+
+def prepare_reel(
+    beats: Sequence[Beat], style: Style, tts: TTS, workdir: Path, *, fps: int = FPS,
+    music: Path | None = None, target_lufs: float = TARGET_LUFS,
+) -> Prepared:
+    """Speak every line, draw every still, re-time the beats and mix the soundtrack."""
     if not beats:
         raise RenderError("a reel needs at least one beat")
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
     workdir.mkdir(parents=True, exist_ok=True)
-
     # TTS processes run in parallel while this thread draws the stills (they don't depend on
     # timing: a beat's still is the same whatever its duration).
+    stills: list[Path] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         spoken = [pool.submit(_speak, tts, b.voice_over, workdir / f"line{i:02d}.wav")
                   for i, b in enumerate(beats)]
         bed = pool.submit(decode_audio, music) if music is not None else None
         for i, beat in enumerate(beats):
             comp = compose_reel_frame(beat.on_screen, beat.voice_over, style, REEL_SAFE)
-            comp.image.save(workdir / f"beat{i:02d}.png", "PNG", compress_level=1)
+            stills.append(workdir / f"beat{i:02d}.png")
+            comp.image.save(stills[-1], "PNG", compress_level=1)
         lines = [f.result() for f in spoken]
         music_samples = bed.result() if bed is not None else None
     timeline = plan_timeline(beats, [x.size / SAMPLE_RATE for x in lines], fps=fps)
@@ -159,16 +164,28 @@ def build_reel(
         track[at: at + samples.size] = samples[: max(0, track.size - at)]
     speech = [(c.speech_start_s, c.speech_end_s) for c in timeline.cues]
     mixed = mix(track, speech, music_samples, target_lufs=target_lufs)
-    voice = workdir / "voice.wav"
+    soundtrack = workdir / "soundtrack.wav"
     # stereo on disk: ffmpeg's own mono->stereo upmix would lower each side by 3 dB
-    write_wav(voice, mixed.samples, SAMPLE_RATE, channels=2)
+    write_wav(soundtrack, mixed.samples, SAMPLE_RATE, channels=2)
+    return Prepared(timeline, tuple(stills), soundtrack, mixed.lufs, mixed.music)
 
+
+def encode_reel(
+    prep: Prepared, out: Path, *, crf: int = CRF, preset: str = PRESET, timeout_s: float = 300,
+) -> None:
+    """The one ffmpeg encode: concat demuxer over the stills + the soundtrack -> MP4."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
+    timeline, fps = prep.timeline, prep.timeline.fps
     listing = ["ffconcat version 1.0"]
     for cue in timeline.cues:
-        listing += [f"file 'beat{cue.index:02d}.png'", f"duration {cue.end_s - cue.start_s:.6f}"]
-    listing.append(f"file 'beat{timeline.cues[-1].index:02d}.png'")  # demuxer quirk: last dur
-    concat = workdir / "frames.ffconcat"
+        listing += [f"file '{prep.stills[cue.index].name}'",
+                    f"duration {cue.end_s - cue.start_s:.6f}"]
+    listing.append(f"file '{prep.stills[timeline.cues[-1].index].name}'")  # last-dur quirk
+    concat = prep.stills[0].parent / "frames.ffconcat"
     concat.write_text("\n".join(listing) + "\n", "utf-8")
+    voice = prep.soundtrack
 
     _run([
         ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
@@ -187,4 +204,20 @@ def build_reel(
         "-movflags", "+faststart", "-use_editlist", "0",
         "-f", "mp4", str(out),
     ], timeout_s)
-    return ReelResult(out, timeline, lufs=mixed.lufs, music=mixed.music)
+
+
+def build_reel(
+    beats: Sequence[Beat], style: Style, out: Path, tts: TTS, workdir: Path, *,
+    fps: int = FPS, crf: int = CRF, preset: str = PRESET, timeout_s: float = 300,
+    music: Path | None = None, target_lufs: float = TARGET_LUFS,
+) -> ReelResult:
+    """Render `beats` to an Instagram-ready MP4 at `out`; return it with its timeline.
+
+    `music` is an optional bed (any format ffmpeg reads), looped and ducked under the voice.
+    """
+    if shutil.which("ffmpeg") is None:
+        raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
+    prep = prepare_reel(beats, style, tts, workdir, fps=fps, music=music,
+                        target_lufs=target_lufs)
+    encode_reel(prep, out, crf=crf, preset=preset, timeout_s=timeout_s)
+    return ReelResult(out, prep.timeline, lufs=prep.lufs, music=prep.music)

@@ -7,6 +7,7 @@ else escapes `render`, so one bad variant never stops the caller's whole run.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import structlog
 
 from contentloop.domain import Asset, BrandProfile, Clock, Format, Variant
 
+from .audio import file_digest
 from .errors import MediaInvalid, RenderError, RenderFailed
 from .images import (
     FEED_PORTRAIT,
@@ -33,7 +35,7 @@ from .images import (
     safe_style,
     to_jpeg,
 )
-from .reel import CRF, FPS, PRESET, Timeline, build_reel
+from .reel import AUDIO_VERSION, CRF, FPS, PRESET, Timeline, build_reel
 from .store import AssetStore, Stored
 from .tts import TTS, SilentTTS, default_tts
 from .validate import validate_file
@@ -53,6 +55,8 @@ class Settings:
     jpeg_quality: int = 90
     crf: int = CRF
     tts: TTS | None = None
+    #: music bed; the safe re-render drops it (a broken music file must not sink the reel)
+    music: Path | None = None
 
     def fingerprint(self) -> dict[str, Any]:
         return {"style": self.style.fingerprint(), "q": self.jpeg_quality, "crf": self.crf}
@@ -64,8 +68,11 @@ class Renderer:
     def __init__(
         self, store: AssetStore, clock: Clock, *, tts: TTS | None = None,
         feed_size: tuple[int, int] = FEED_PORTRAIT, validate: bool = True,
+        music: Path | Mapping[str, Path] | None = None,
     ) -> None:
+        """`music`: a bed for every reel, or one per account handle (see `music_for`)."""
         self.store = store
+        self.music = music
         self.clock = clock
         self.tts = tts
         self.feed_size = feed_size
@@ -88,7 +95,8 @@ class Renderer:
                 raise RenderFailed(variant.id, problem)
             try:
                 tts = self.tts or default_tts(brand.language)
-                settings = Settings(make_style(brand.colors, brand.font), tts=tts)
+                settings = Settings(make_style(brand.colors, brand.font), tts=tts,
+                                    music=self.music_for(variant, brand))
                 return self._render_with(variant, settings)
             except Exception as exc:  # noqa: BLE001 - any failure earns one safe re-render
                 first_error = _describe(exc)
@@ -112,6 +120,17 @@ class Renderer:
             raise RenderFailed(variant.id, _describe(exc)) from exc
         finally:
             log.info("render.done", variant=variant.id, started=started.isoformat())
+
+    def music_for(self, v: Variant, brand: BrandProfile) -> Path | None:
+        """The music bed of `v`'s reel: per-account mapping, else the brand's `music` path
+        (when the domain has one), else the renderer-wide file; None means voice only."""
+        if isinstance(self.music, Mapping):
+            if v.account in self.music:
+                return Path(self.music[v.account])
+        elif self.music is not None:
+            return Path(self.music)
+        own = str(getattr(brand, "music", "") or "")
+        return Path(own).expanduser() if own else None
 
     # ---- internals ---------------------------------------------------------------------
     def _safe_tts(self, brand: BrandProfile) -> TTS:
@@ -193,15 +212,17 @@ class Renderer:
         inputs = {
             "template": TEMPLATE_VERSION, "kind": kind, "size": list(VERTICAL),
             "beats": [[b.on_screen, b.voice_over] for b in beats], "tts": tts.name,
-            "fps": FPS, "preset": PRESET, "settings": s.fingerprint(),
+            "fps": FPS, "preset": PRESET, "settings": s.fingerprint(), "audio": AUDIO_VERSION,
+            "music": file_digest(s.music) if s.music is not None else None,
         }
 
         def produce(tmp: Path) -> dict[str, Any]:
             with tempfile.TemporaryDirectory(prefix="reel-", dir=self.store.root) as work:
-                result = build_reel(beats, s.style, tmp, tts, Path(work), crf=s.crf)
+                result = build_reel(beats, s.style, tmp, tts, Path(work), crf=s.crf,
+                                    music=s.music)
             return {"mime": MP4, "width": result.width, "height": result.height,
-                    "duration_s": result.timeline.duration_s,
-                    "timeline": result.timeline.to_dict()}
+                    "duration_s": result.timeline.duration_s, "lufs": _finite(result.lufs),
+                    "music": result.music, "timeline": result.timeline.to_dict()}
 
         video = self.store.ensure(inputs, "mp4", produce)
         self._check(video, kind)
@@ -219,6 +240,10 @@ def _asset(stored: Stored, role: str) -> Asset:
         width=int(m.get("width", 0)), height=int(m.get("height", 0)),
         duration_s=float(m.get("duration_s", 0.0)), role=role,
     )
+
+
+def _finite(x: float) -> float | None:
+    return round(x, 2) if math.isfinite(x) else None
 
 
 def _describe(exc: BaseException) -> str:

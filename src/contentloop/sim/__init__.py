@@ -10,7 +10,8 @@ from .server import serve, serve_in_thread
 from .world import SimWorld
 
 __all__ = [
-    "AudienceModel", "FaultPlan", "FaultQueue", "FaultSpecError", "GraphError", "PostFeatures", "SimConfig", "SimWorld",
+    "AudienceModel", "FaultPlan", "FaultQueue", "FaultSpecError", "GraphError", "PostFeatures",
+    "SimConfig", "SimWorld",
     "TrendPulse", "apply_fault_spec", "create_app", "hashtag_id", "hook_style",
     "parse_fault_spec", "serve", "serve_in_thread",
 ]

@@ -9,3 +9,4 @@ from . import tables_scale  # noqa: F401
 from . import tables_publish  # noqa: F401
 from . import tables_creative  # noqa: F401
 from . import tables_trends  # noqa: F401
+from . import tables_analytics  # noqa: F401

@@ -58,8 +58,9 @@ def dead_letters(store: Store, account: str | None = None) -> list[Post]:
 
 
 def requeue(store: Store, post_id: str, *, actor: str, at: datetime | None = None) -> Post:
-    """Put a failed or waiting post back in the queue, due at `at` (default: its slot)."""
+    """Put a failed or waiting post back in the queue, due at `at` (default: now)."""
     post = store.get_post(post_id)
+    at = at or store.clock.now()
     if post.state not in (PostState.FAILED, PostState.RETRY_WAIT, PostState.SCHEDULED):
         raise IllegalTransition(post_id, post.state.value, PostState.SCHEDULED.value,
                                 frozenset({"failed", "retry_wait", "scheduled"}))

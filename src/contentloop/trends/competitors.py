@@ -93,6 +93,7 @@ def parse_discovery(
         if not term:
             continue
         permalink = item.get("permalink")
+        link = permalink if isinstance(permalink, str) and permalink.startswith("http") else ""
         rate = f", {score / followers:.1%} of followers" if followers > 0 else ""
         signals.append(
             TrendSignal(
@@ -100,7 +101,7 @@ def parse_discovery(
                 term=term[:300],
                 title=first_line or f"#{term}",
                 observed_at=now,
-                url=permalink if isinstance(permalink, str) and permalink.startswith("http") else "",
+                url=link[:2000],
                 summary=f"@{username}: {score / median:.1f}× their median engagement{rate}",
                 tags=dedupe([f"@{username.lower()}", *tags[:8]]),
                 volume=max(0.5, min(score / median, MAX_RELATIVE)),

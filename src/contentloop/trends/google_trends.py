@@ -28,6 +28,7 @@ from .text import dedupe, normalize_tag, strip_html
 DEFAULT_URL = "https://trends.google.com/trending/rss"
 MAX_ITEMS = 200
 _TRAFFIC = re.compile(r"([\d][\d,.\s]*)\s*([kKmMbB]?)\s*\+?")
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _GEO = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
 
 
@@ -37,6 +38,8 @@ def parse_traffic(text: str) -> int:
     if not match:
         return 0
     digits, suffix = match.group(1).replace(",", "").replace(" ", ""), match.group(2).lower()
+    if not suffix and _DOT_THOUSANDS.match(digits):
+        digits = digits.replace(".", "")  # '50.000+' in German-speaking geos
     try:
         value = float(digits)
     except ValueError:

@@ -88,7 +88,7 @@ def parse_listing(
                 title=title,
                 observed_at=observed,
                 url=url[:2000],
-                summary=strip_html(selftext)[:500] if isinstance(selftext, str) else "",
+                summary=strip_html(strip_html(selftext))[:500] if isinstance(selftext, str) else "",
                 tags=dedupe(
                     [
                         normalize_tag(f"r/{sub}") if isinstance(sub, str) else "",

@@ -232,7 +232,9 @@ def _build(kind: str, name: str, spec: Mapping[str, Any], ctx: SourceContext) ->
     )
 
 
-def account_specs(account: Account, specs: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+def account_specs(
+    account: Account, specs: Sequence[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
     """The account's legacy `feeds`, `hashtags_to_watch`, `competitors` as specs, plus `specs`."""
     out: list[dict[str, Any]] = [{"kind": "rss", "url": str(f)} for f in account.feeds]
     if account.hashtags_to_watch:
@@ -255,3 +257,33 @@ def build_sources(
         seen[name] = n + 1
         sources.append(build_source({**spec, "name": f"{name}#{n + 1}" if n else name}, ctx))
     return sources
+
+
+class _NoGraph:
+    """Lets `check_spec` build Instagram sources without a Graph API (never called)."""
+
+    def hashtag_id(self, ig_user_id: str, q: str) -> str:
+        raise SourceError("instagram", "validation only")
+
+    def hashtag_media(
+        self, hashtag_id: str, ig_user_id: str, edge: str, fields: Sequence[str], limit: int
+    ) -> list[dict[str, Any]]:
+        raise SourceError("instagram", "validation only")
+
+    def business_discovery(
+        self, ig_user_id: str, username: str, fields: Sequence[str]
+    ) -> dict[str, Any]:
+        raise SourceError("instagram", "validation only")
+
+
+def check_spec(spec: Mapping[str, Any]) -> str | None:
+    """Why `spec` cannot make a source (ignoring missing secrets and Graph access), or None."""
+    from .hashtags import InMemoryHashtagBudget
+
+    env = {YOUTUBE_KEY_ENV: "x", REDDIT_ID_ENV: "x", REDDIT_SECRET_ENV: "x"}
+    for key in ("key_env", "client_id_env", "client_secret_env"):
+        if spec.get(key):
+            env[str(spec[key])] = "x"
+    ctx = SourceContext(_NoGraph(), "validation", InMemoryHashtagBudget(), env)
+    source = build_source(spec, ctx)
+    return source.reason if isinstance(source, BrokenSource) else None

@@ -23,12 +23,13 @@ from .text import dedupe, normalize_tag, primary_term, strip_html
 DEFAULT_URL = "https://www.googleapis.com/youtube/v3"
 WATCH_URL = "https://www.youtube.com/watch?v="
 _REGION = re.compile(r"^[A-Za-z]{2}$")
+_DIGITS = re.compile(r"^[0-9]{1,15}$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
 def _count(value: object) -> float:
     """Statistics are strings in the API ('12345'); anything else counts as 0."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 16:
+    if isinstance(value, str) and _DIGITS.match(value):
         return float(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**15:
         return float(value)

@@ -6,6 +6,7 @@ OpenAPI document is at /api/openapi.json and a readable reference at /api/docs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -28,6 +29,8 @@ from .context import WebConfig, WebContext
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
        "script-src 'none'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; object-src 'none'")
+PUBLIC_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+              "frame-ancestors 'none'; base-uri 'none'")
 LINKS_MODULE = "contentloop.web.links"
 
 
@@ -48,6 +51,7 @@ def create_app(
         openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
     )
     app.state.ctx = WebContext.build(store, accounts, cfg, policies)
+    app.state.store = store  # what the short-link router (web.links) reads
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -62,10 +66,8 @@ def create_app(
     @app.exception_handler(pages.PageError)
     async def _page_error(request: Request, exc: pages.PageError) -> Response:
         session = None
-        try:
+        with contextlib.suppress(pages.LoginRequired):
             session = pages.current(request)
-        except pages.LoginRequired:
-            pass
         return pages.render(request, "error.html", status=exc.status,
                             _session=session or (None, ""), message=exc.message,
                             code=exc.status)
@@ -81,7 +83,8 @@ def create_app(
     async def _headers(request: Request,
                        call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         resp = await call_next(request)
-        resp.headers.setdefault("Content-Security-Policy", CSP)
+        public_page = request.url.path.startswith("/l/")  # link-in-bio: own inline style
+        resp.headers.setdefault("Content-Security-Policy", PUBLIC_CSP if public_page else CSP)
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")

@@ -7,6 +7,7 @@ across restarts and across several dashboard processes.
 from __future__ import annotations
 
 import hmac
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,9 +18,24 @@ from contentloop.domain import ContentloopError
 from contentloop.store.web_repo import WebRepo, WebUser
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-#: Verified against when the user does not exist, so timing does not reveal valid names.
-_DUMMY_HASH = _hasher.hash("contentloop-no-such-user")
+_dummy: str | None = None
 MIN_PASSWORD = 10
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Swap the argon2 parameters (e.g. cheaper ones in tests); returns the previous hasher.
+    Hashes made with other parameters still verify: argon2 stores them in the hash."""
+    global _hasher, _dummy
+    old, _hasher, _dummy = _hasher, hasher, None
+    return old
+
+
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so timing does not reveal valid names."""
+    global _dummy
+    if _dummy is None:
+        _dummy = _hasher.hash("contentloop-no-such-user")
+    return _dummy
 
 
 class WeakPassword(ContentloopError):
@@ -60,7 +76,7 @@ class Throttle:
         for key in self.keys(name, address):
             n, oldest = repo.recent_failures(key, self.window)
             if n >= self.max_failures and oldest is not None:
-                raise LoginThrottled(int((oldest + self.window - now).total_seconds()) + 1)
+                raise LoginThrottled(math.ceil((oldest + self.window - now).total_seconds()))
 
 
 def authenticate(repo: WebRepo, throttle: Throttle, name: str, password: str, address: str,
@@ -73,7 +89,7 @@ def authenticate(repo: WebRepo, throttle: Throttle, name: str, password: str, ad
     found = repo.user_with_hash(name)
     ok = False
     if found is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
     else:
         user, stored = found
         ok = verify_password(stored, password) and not user.disabled
@@ -86,4 +102,4 @@ def same_token(expected: str, given: str | None) -> bool:
 
 
 __all__ = ["LoginThrottled", "MIN_PASSWORD", "Throttle", "WeakPassword", "authenticate",
-           "hash_password", "same_token", "verify_password"]
+           "hash_password", "same_token", "use_hasher", "verify_password"]
