@@ -163,3 +163,27 @@ def test_demo_against_an_external_graph_endpoint_leaks_no_token(tmp_path):
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+
+
+def test_demo_under_faults_publishes_each_post_exactly_once(tmp_path):
+    """500s, dropped `media_publish` answers and transient errors: no duplicate, none lost."""
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTLOOP_")}
+    r = subprocess.run(
+        [sys.executable, "-m", "contentloop.cli.main", "demo", "--days", "3", "--out", str(out),
+         "--faults", "media_publish:500x2,media_publish:drop@40%,*:500@5%,seed:3"],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    published = json.loads((out / "published.json").read_text())
+    slots = _calendar(out)
+    captions = Counter(p["caption"] for p in published)
+    assert captions and max(captions.values()) == 1  # no post went out twice
+    assert len(published) == len(slots)  # and none was lost
+    assert all(s["state"] == "published" for s in slots)
+    con = sqlite3.connect(out / "contentloop.db")
+    outcomes = {o for (o,) in con.execute("select outcome from publish_attempts")}
+    assert "retry" in outcomes  # the faults really happened
+    # the token is stored encrypted, never in plain text
+    (cipher,) = con.execute("select ciphertext from secrets").fetchone()
+    assert cipher.startswith("gAAAA")

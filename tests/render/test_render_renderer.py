@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -113,3 +114,39 @@ def test_failing_tts_is_retried_once_then_render_failed(tmp_path, make_variant, 
     assert "voice engine crashed" in err.value.reason and "safe re-render" in err.value.reason
     assert store.misses == 2  # first attempt + one safe re-render, nothing more
     assert store.keys() == set()  # nothing half-written left behind
+
+
+def test_multi_frame_story_is_one_vertical_video_with_every_frame(renderer, make_variant, brand,
+                                                                   media) -> None:  # type: ignore[no-untyped-def]
+    frames = ["Cold brew in 3 steps", "Coarse grind\n1:8 ratio, 16 hours in the fridge",
+              "Save this for Sunday"]
+    assets = renderer.render(make_variant(Format.STORY, slides=frames), brand)
+    assert [(a.mime, a.role) for a in assets] == [("video/mp4", "main")]  # stories take no cover
+    (video,) = assets
+    assert (video.width, video.height) == (1080, 1920)
+    assert validate_file(Path(video.path), "story") == []
+    assert abs(video.duration_s - 15.0) < 0.05  # 5 s per frame, inside the 60 s story limit
+    grey = media.gray_frames(Path(video.path))
+    changes = 1 + int((np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2)) > 2.0).sum())
+    assert changes == 3  # one distinct still per frame
+    tl = renderer.timelines["v-story"]
+    assert [c.on_screen for c in tl.cues] == frames and all(c.caption == "" for c in tl.cues)
+
+
+def test_generated_story_variants_render(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Stories as the template generator writes them (what the loop renders when enabled)."""
+    from datetime import UTC, datetime
+
+    from contentloop.creative.engine import TemplateGenerator
+    from contentloop.domain import Account, Post
+
+    acc = Account("sandbox_coffee", formats=(Format.STORY,))
+    post = Post("p1", acc.handle, "2026-01-05", datetime(2026, 1, 5, 9, tzinfo=UTC))
+    variants = TemplateGenerator(3).generate(acc, post, [], 2)
+    assert variants and {v.format for v in variants} == {Format.STORY}
+    r = Renderer(AssetStore(tmp_path / "a"), SimulatedClock())
+    for v in variants:
+        (main,) = r.render(v, acc.brand)
+        kind = "story"
+        assert validate_file(Path(main.path), kind) == []
+        assert (main.width, main.height) == (1080, 1920)

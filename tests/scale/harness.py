@@ -116,7 +116,7 @@ class Rig:
         return self.start("scheduler", "run", "--no-consumer", "--tick", str(tick),
                           "--horizon-days", "1", "--heartbeat-ttl", "3")
 
-    def worker(self, name: str, concurrency: int = 4) -> subprocess.Popen[bytes]:
+    def worker(self, name: str, concurrency: int = 3) -> subprocess.Popen[bytes]:
         return self.start(name, "worker", "--concurrency", str(concurrency),
                           "--horizon-days", "1", "--heartbeat-ttl", "3")
 

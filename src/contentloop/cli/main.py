@@ -101,6 +101,9 @@ def demo(
     graph_url: Annotated[str | None, typer.Option(
         "--graph-url", help="Run against this Graph-API-compatible endpoint instead of the "
         "built-in simulator (token from CONTENTLOOP_IG_ACCESS_TOKEN).")] = None,
+    faults: Annotated[str | None, typer.Option(
+        "--faults", help="Simulator fault SPEC to rehearse incidents, e.g. "
+        "'media_publish:500x2,*:500@5%,media_publish:drop@10%'.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Run the whole loop on a simulated clock, time-compressed, and write the results."""
@@ -110,7 +113,8 @@ def demo(
     try:
         result = run_demo(
             settings,
-            DemoOptions(days=days, accounts=accounts, seed=seed, out=out, graph_url=graph_url),
+            DemoOptions(days=days, accounts=accounts, seed=seed, out=out, graph_url=graph_url,
+                        faults=faults),
             console=console,
         )
     except ContentloopError as exc:

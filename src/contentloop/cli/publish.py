@@ -32,10 +32,11 @@ def publish_status(
         return
     from rich.table import Table
 
-    table = Table("post", "scheduled (UTC)", "state", "media", "attempts", "reason")
+    table = Table("post", "scheduled (UTC)", "state", "media", "attempts", "late", "reason")
     for r in rows:
+        late = "" if r["lateness_s"] is None else f"{r['lateness_s']:.1f} s"
         table.add_row(r["post"], r["scheduled_at"], r["state"], r["media_id"] or "",
-                      str(r["attempts"]), r["reason"])
+                      str(r["attempts"]), late, r["reason"])
     console.print(table)
 
 
@@ -165,3 +166,14 @@ def publish_reconcile(
     for d in found:
         mark = " (repaired)" if d.repaired else ""
         console.print(f"{d.post_id}: {d.kind}: {d.detail}{mark}", highlight=False)
+
+
+@publish_app.command("keygen")
+def publish_keygen() -> None:
+    """Print a new secret key for encrypting tokens at rest (set CONTENTLOOP_SECRET_KEY).
+
+    To rotate: put the new key first, keep the old ones after it, comma-separated.
+    """
+    from ..publish.tokens import generate_key
+
+    typer.echo(generate_key())

@@ -23,8 +23,10 @@ def register(app: typer.Typer) -> None:
 
 def _store(settings: Any) -> Any:
     from ..domain import SystemClock
+    from ..logs import configure
     from ..store import Store
 
+    configure(settings.log_level)  # logs to stderr, so --json output stays parseable
     clock = SystemClock()
     return Store(settings.resolved_database_url, clock), clock
 

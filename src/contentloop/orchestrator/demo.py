@@ -38,6 +38,7 @@ class DemoOptions:
     seed: int = 42
     out: Path = Path("demo-out")
     graph_url: str | None = None
+    faults: str | None = None  # simulator fault SPEC, to rehearse incidents
 
 
 @dataclass
@@ -84,7 +85,9 @@ def demo_accounts(settings: Settings, n: int) -> list[Account]:
     return accounts
 
 
-def run_demo(settings: Settings, options: DemoOptions, console: Console | None = None) -> DemoResult:
+def run_demo(
+    settings: Settings, options: DemoOptions, console: Console | None = None
+) -> DemoResult:
     console = console or Console()
     started = time.perf_counter()
     out = options.out.resolve()
@@ -117,6 +120,8 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console | None =
         policies={a.handle: a.policy.to_settings() for a in settings.accounts},
         creative_engines={a.handle: a.creative.engine for a in settings.accounts},
         llm=settings.llm,
+        faults=options.faults,
+        cipher=_demo_cipher(out),
     )
     try:
         _run(parts, options, clock, console)
@@ -243,3 +248,16 @@ def _write_outputs(parts: LoopParts, out: Path) -> dict[str, Path]:
     files["database"] = out / "contentloop.db"
     files["log"] = out / "contentloop.log"
     return files
+
+
+def _demo_cipher(out: Path) -> Any:
+    """The configured secret key, else a demo key file (0600) beside the demo's database."""
+    from ..publish.tokens import KEY_ENV, KEY_FILE_ENV, TokenCipher, generate_key
+
+    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
+        return TokenCipher.from_env()
+    key_file = out / "secret.key"
+    if not key_file.exists():
+        key_file.write_text(generate_key() + "\n")
+        key_file.chmod(0o600)
+    return TokenCipher.from_env(env={}, key_file=key_file)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from ..domain import (
 )
 from ..store import Store
 from .planner import local_today, plan_calendar
+from .publishing import PublishStage, make_job
 
 log = structlog.get_logger(__name__)
 
@@ -80,6 +82,9 @@ class Loop:
     horizon_days: int = 7
     publish_lead: timedelta = timedelta(minutes=0)
     counts: StageCounts = field(default_factory=StageCounts)
+    _publishing: PublishStage | None = field(default=None, repr=False)
+    #: (account, now, [(file, role)]) -> publish.preflight.PreflightReport; None: skip
+    preflight: Callable[[str, datetime, list[tuple[Path, str]]], Any] | None = None
     #: post id -> (next insights try, current backoff): no data yet means "ask later", not
     #: "ask again at once" (the API has up to 48 h delay and a call budget).
     insights_backoff: dict[str, tuple[datetime, timedelta]] = field(default_factory=dict)
@@ -203,6 +208,15 @@ class Loop:
                     post.id, PostState.RENDERED, actor="renderer",
                     reason=", ".join(f"{a.role}:{a.width}x{a.height}" for a in assets),
                 )
+                if self.preflight is not None:
+                    media = [(Path(a.path), a.role) for a in assets]
+                    report = self.preflight(acc.handle, self.clock.now(), media)
+                    if not report.ok:
+                        why = f"pre-flight: {report.reason()}"
+                        self.store.transition(post.id, PostState.FAILED, actor="preflight",
+                                              reason=why, last_error=why[:2000])
+                        self.counts.failed += 1
+                        continue
                 self.store.transition(post.id, PostState.SCHEDULED, actor="scheduler",
                                       reason=f"due {post.scheduled_at.isoformat()}")
                 n += 1
@@ -210,98 +224,40 @@ class Loop:
         return n
 
     # -- publish ---------------------------------------------------------------------------------
+    @property
+    def publishing(self) -> PublishStage:
+        """The publish stage (exactly-once, lateness, grace window, per-account order)."""
+        if self._publishing is None:
+            self._publishing = PublishStage(
+                store=self.store,
+                clock=self.clock,
+                publisher_for=self.publisher_for,
+                job_for=lambda post: make_job(self.store, post, self.media_url,
+                                              self.publish_lead),
+                worker=self.worker,
+                publish_lead=self.publish_lead,
+            )
+        return self._publishing
+
     def recover(self) -> int:
         """Resume posts a dead worker left in `publishing`: ask the API before publishing again."""
-        n = 0
-        for post in self.store.stale_publishing():
-            self._publish_one(post, recovering=True)
-            n += 1
-        return n
+        return self._counted(self.publishing.recover)
 
     def publish_due(self) -> int:
-        now = self.clock.now()
-        n = 0
-        for post in self.store.claim_due(now + self.publish_lead, worker=self.worker):
-            self._publish_one(post)
-            n += 1
-        return n
-
-    def _job(self, post: Post, variant: Variant, assets: Sequence[Asset]) -> Any:
-        from ..publish.publisher import PublishJob
-
-        main = [a for a in assets if a.role in ("main", "slide")]
-        covers = [a for a in assets if a.role == "cover"]
-        caption = variant.caption
-        fmt = variant.format
-        kwargs: dict[str, Any] = {}
-        if fmt is Format.CAROUSEL:
-            kwargs["slide_urls"] = [self.media_url(a.path) for a in main]
-        elif fmt is Format.REEL or (fmt is Format.STORY and main and main[0].mime == "video/mp4"):
-            kwargs["video_url"] = self.media_url(main[0].path)
-            if covers:
-                kwargs["cover_url"] = self.media_url(covers[0].path)
-        else:
-            kwargs["image_url"] = self.media_url(main[0].path)
-        return PublishJob(
-            post_id=post.id,
-            ig_user_id=self.store.ig_user_id(post.account),
-            format=fmt,
-            caption=caption,
-            container_id=post.container_id,
-            attempt=max(0, post.attempts - 1),
-            not_before=post.scheduled_at - self.publish_lead,
-            **kwargs,
-        )
+        return self._counted(self.publishing.publish_due)
 
     def publish_claimed(self, post: Post, *, recovering: bool = False) -> None:
         """Publish one post this worker has claimed (`publishing`); used by queue tasks."""
-        self._publish_one(post, recovering=recovering)
+        self._counted(lambda: self.publishing.publish_post(post, recovering=recovering))
 
-    def _publish_one(self, post: Post, recovering: bool = False) -> None:
-        paused, why = self.store.is_paused(post.account)
-        if paused:
-            self.store.transition(
-                post.id, PostState.SCHEDULED, actor=self.worker,
-                reason=f"account paused: {why}", expect=PostState.PUBLISHING,
-            )
-            return
-        assert post.variant_id is not None
-        variant = self.store.get_variant(post.variant_id)
-        job = self._job(post, variant, self.store.assets(post.id))
-        publisher = self.publisher_for(post.account)
-        result = publisher.publish(job)
-        now = self.clock.now()
-        outcome = str(getattr(result.outcome, "value", result.outcome))
-        if outcome in ("published", "recovered"):
-            self.store.transition(
-                post.id, PostState.PUBLISHED, actor=self.worker,
-                reason="recovered after restart" if recovering or outcome == "recovered"
-                else "published",
-                media_id=result.media_id, published_at=now, last_error="",
-            )
-            self.counts.published += 1
-            return
-        message = result.message or outcome
-        if outcome == "auth":
-            self.store.set_paused(post.account, True, message)
-            self.store.transition(post.id, PostState.SCHEDULED, actor=self.worker,
-                                  reason=f"token problem, account paused: {message}",
-                                  last_error=message)
-            return
-        if outcome in ("retry", "quota", "throttled"):
-            retry_at = result.retry_at or now + timedelta(minutes=5)
-            self.store.transition(
-                post.id, PostState.RETRY_WAIT, actor=self.worker,
-                reason=f"{outcome}: {message}", next_attempt_at=retry_at, last_error=message,
-            )
-            self.counts.retrying += 1
-            return
-        explanation = getattr(result, "explanation", "") or ""
-        self.store.transition(
-            post.id, PostState.FAILED, actor=self.worker,
-            reason=f"{message} {explanation}".strip(), last_error=f"{message} {explanation}"[:2000],
-        )
-        self.counts.failed += 1
+    def _counted(self, step: Callable[[], Any]) -> Any:
+        c = self.publishing.counts
+        before = (c.published, c.retrying, c.failed + c.skipped)
+        out = step()
+        self.counts.published += c.published - before[0]
+        self.counts.retrying += c.retrying - before[1]
+        self.counts.failed += c.failed + c.skipped - before[2]
+        return out
 
     # -- analyze ---------------------------------------------------------------------------------
     def sync_insights(self) -> int:

@@ -27,7 +27,7 @@ from huey.consumer import Consumer
 from ..config import Settings
 from ..domain import Clock
 from ..ops.health import HealthServer
-from .tasks import ContextOptions, Tasks, WorkerContext, queue_depth, register_tasks
+from .tasks import QUEUED, ContextOptions, Tasks, WorkerContext, queue_depth, register_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +41,7 @@ class RunOptions:
     scheduler: bool = True  # False: consumer only (`contentloop worker`)
     tick_s: float = 5.0
     leader_ttl_s: float = 30.0
-    advance_cooldown_ticks: int = 6  # re-enqueue an account's `advance` every N ticks at most
+    advance_requeue_s: float = 300.0  # re-send an `advance` whose message seems lost
     max_publish_tasks: int = 8  # publish_due tasks enqueued per tick at most
     max_pending: int = 1000  # do not add state-driven work while this many tasks wait
     plan_chunk: int = 50  # accounts per plan/ingest task
@@ -63,7 +63,6 @@ class Scheduler:
         self.wall = wall
         self.leader = False
         self.last_tick: float | None = None
-        self._advance_at: dict[str, float] = {}
 
     def tick(self) -> dict[str, int]:
         """One scheduling pass; returns what was enqueued (empty when not the leader)."""
@@ -99,25 +98,29 @@ class Scheduler:
         if coord.once(f"tokens:{now:%Y-%m-%d}", ctx.name):
             send("refresh_tokens")
 
+        live = ctx.live()
+        lead = timedelta(minutes=ctx.settings.instagram.publish_lead_minutes)
+        due = coord.count_due(now + lead)
+        # At most `max_publish_tasks` publish messages in flight, each holding a slot lease.
+        for slot in range(min(opts.max_publish_tasks,
+                              math.ceil(due / max(1, ctx.options.publish_batch)))):
+            if coord.acquire(f"publish:{slot}", QUEUED, opts.advance_requeue_s,
+                             live=live | {QUEUED}, renew=False):
+                send("publish_due", slot)
+        if coord.orphaned_publishing(live):
+            send("recover")
         try:
             pending = queue_depth(self.tasks.huey)
         except Exception:  # the queue may be briefly unreachable; enqueue will tell
             pending = 0
         if pending >= opts.max_pending:
             return sent
-        wall = self.wall()
+        # One `advance` per account in flight: the message holds the account's lease as
+        # "queue" until a worker takes it over; a dead worker's lease is taken back.
         for handle in coord.accounts_with_work():
-            cooldown = opts.advance_cooldown_ticks * opts.tick_s
-            if wall - self._advance_at.get(handle, -math.inf) >= cooldown:
-                self._advance_at[handle] = wall
+            if coord.acquire(f"advance:{handle}", QUEUED, opts.advance_requeue_s,
+                             live=live | {QUEUED}, renew=False):
                 send("advance", handle)
-        lead = timedelta(minutes=ctx.settings.instagram.publish_lead_minutes)
-        due = coord.count_due(now + lead)
-        for _ in range(min(opts.max_publish_tasks,
-                           math.ceil(due / max(1, ctx.options.publish_batch)))):
-            send("publish_due")
-        if coord.orphaned_publishing(ctx.live()):
-            send("recover")
         return sent
 
     def resign(self) -> None:

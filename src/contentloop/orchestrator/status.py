@@ -7,12 +7,14 @@ from typing import Any
 from ..config import Settings
 from ..domain import PostState, SystemClock
 from ..store import Store
+from ..store.publish_repo import lateness
 
 
 def publish_status(settings: Settings, account: str | None = None) -> list[dict[str, Any]]:
     """Every post with its state and, for retries and failures, the reason in plain words."""
     store = Store(settings.resolved_database_url, SystemClock())
     try:
+        late = {x.post_id: x.lateness_s for x in lateness(store, account)}
         rows = []
         for post in store.posts(account=account):
             reason = ""
@@ -28,6 +30,7 @@ def publish_status(settings: Settings, account: str | None = None) -> list[dict[
                     "state": post.state.value,
                     "media_id": post.media_id,
                     "attempts": post.attempts,
+                    "lateness_s": late.get(post.id),
                     "reason": reason,
                 }
             )

@@ -14,7 +14,8 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import structlog
-from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, PostgresHuey, PriorityRedisHuey, SqliteHuey
 
 from ..config import Settings
 from ..domain import (
@@ -48,6 +49,13 @@ log = structlog.get_logger(__name__)
 TASK_NAMES = ("plan", "ingest", "advance", "publish_due", "recover", "sync_insights",
               "weekly_report", "refresh_tokens")
 
+#: Holder of an account's `advance` lease while its message waits in the queue.
+QUEUED = "queue"
+
+#: Higher runs first: a due post must not wait behind a backlog of drafting and rendering.
+PRIORITY = {"publish_due": 100, "recover": 100, "plan": 60, "advance": 50, "sync_insights": 20,
+            "ingest": 10, "weekly_report": 10, "refresh_tokens": 30}
+
 
 # -- the queue -------------------------------------------------------------------------------
 def make_huey(queue_url: str, data_dir: Path, *, name: str = "contentloop") -> Huey:
@@ -70,7 +78,7 @@ def make_huey(queue_url: str, data_dir: Path, *, name: str = "contentloop") -> H
     if scheme == "memory":
         return MemoryHuey(queue, **common)
     if scheme in ("redis", "rediss", "unix"):
-        return RedisHuey(queue, url=url, **common)
+        return PriorityRedisHuey(queue, url=url, **common)
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         dsn = "postgresql://" + url.split("://", 1)[1]
         return PostgresHuey(queue, dsn=dsn, **common)
@@ -235,18 +243,14 @@ def advance(ctx: WorkerContext, handle: str) -> dict[str, int]:
     A duplicate running elsewhere returns at once; a lease left by a dead worker is taken
     over. Half-done steps (a post left `rendered` or `in_review` by a crash) are finished.
     """
-    coord = ctx.coord()
-    lease = f"advance:{handle}"
-    if not coord.acquire(lease, ctx.name, ctx.options.lease_ttl_s, live=ctx.live()):
-        return {"busy": 1}
-    try:
+    with _slot(ctx, f"advance:{handle}") as mine:
+        if not mine:
+            return {"busy": 1}
         loop = ctx.loop_for([handle])
         out = {"drafted": loop.generate(), "reviewed": loop.review()}
         out["healed"] = _heal(loop, loop.account(handle))
         out["rendered"] = loop.render()
         return out
-    finally:
-        coord.release(lease, ctx.name)
 
 
 def _heal(loop: Loop, acc: Account) -> int:
@@ -281,8 +285,30 @@ def _try(step: Callable[[], Any]) -> bool:
         return False
 
 
-def publish_due(ctx: WorkerContext, batch: int | None = None) -> int:
-    """Claim up to `batch` due posts (atomically, SKIP LOCKED) and publish them."""
+def publish_due(ctx: WorkerContext, slot: int | None = None, batch: int | None = None) -> int:
+    """Claim up to `batch` due posts (atomically, SKIP LOCKED) and publish them.
+
+    `slot` names the scheduler's in-flight lease for this message (see Scheduler.tick).
+    """
+    if slot is not None:
+        with _slot(ctx, f"publish:{slot}") as mine:
+            return _publish_due(ctx, batch) if mine else 0
+    return _publish_due(ctx, batch)
+
+
+@contextmanager
+def _slot(ctx: WorkerContext, lease: str) -> Iterator[bool]:
+    """Take over a lease the scheduler put on a queued message; release it when done."""
+    coord = ctx.coord()
+    mine = coord.acquire(lease, ctx.name, ctx.options.lease_ttl_s, live=ctx.live())
+    try:
+        yield mine
+    finally:
+        if mine:
+            coord.release(lease, ctx.name)
+
+
+def _publish_due(ctx: WorkerContext, batch: int | None) -> int:
     loop = ctx.loop_for()
     now = ctx.clock.now()
     posts = loop.store.claim_due(now + loop.publish_lead, worker=ctx.name,
@@ -408,5 +434,5 @@ def register_tasks(huey: Huey, context: Callable[[], WorkerContext]) -> Tasks:
             return run_task(context(), _name, *args)
 
         body.__name__ = body.__qualname__ = name
-        wrappers[name] = huey.task(name=f"contentloop.{name}")(body)
+        wrappers[name] = huey.task(name=f"contentloop.{name}", priority=PRIORITY[name])(body)
     return Tasks(huey, wrappers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from ..analytics.report import build_weekly_report, render_html
 from ..creative.service import build_generator
 from ..domain import Account, Clock, ContentloopError, Opportunity
 from ..instagram.client import GraphClient
+from ..logs import register_secret
 from ..policy import Guard, approve_decision
 from ..publish.hosting import MediaHost
 from ..publish.publisher import Publisher
@@ -21,10 +23,9 @@ from ..render import AssetStore, Renderer
 from ..store import Store
 from ..store.trends_repo import StoreHashtagBudget, record_outcomes
 from ..trends.account_signals import own_results
-from ..trends.registry import SourceContext, build_sources
 from ..trends.ingest import ingest
+from ..trends.registry import SourceContext, build_sources
 from ..trends.scoring import score_opportunities
-from ..logs import register_secret
 from .learning import Learner
 from .loop import Loop
 
@@ -107,10 +108,8 @@ class LoopParts:
 
     def close(self) -> None:
         for closer in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):  # closing must not hide the real error
                 closer()
-            except Exception:  # closing must not hide the real error
-                pass
         self._closers.clear()
 
 
@@ -170,6 +169,8 @@ def build_loop(
     policies: dict[str, Any] | None = None,  # handle -> policy.PolicySettings
     creative_engines: dict[str, str] | None = None,  # handle -> "template" | "llm"
     llm: Any = None,  # config.LLMConfig
+    faults: str | None = None,  # simulator fault SPEC (see sim/faultspec.py)
+    cipher: Any = None,  # publish.tokens.TokenCipher: keep tokens encrypted in the store
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
     closers: list[Callable[[], None]] = []
@@ -185,6 +186,10 @@ def build_loop(
         from ..sim import SimConfig, SimWorld, serve_in_thread
 
         world = SimWorld(clock, SimConfig(seed=seed))
+        if faults:
+            from ..sim.faultspec import apply_fault_spec
+
+            apply_fault_spec(world, faults)
         base_url, stop = serve_in_thread(world)
         closers.append(stop)
         for acc in accounts:
@@ -202,9 +207,24 @@ def build_loop(
             tokens[acc.handle] = per_account.get(acc.handle) or access_token or ""
             store.ensure_account(acc)
 
+    vault = None
+    if cipher is not None:  # tokens live encrypted in the store; clients read them back
+        from ..publish.tokens import TokenVault
+
+        vault = TokenVault(store, cipher, clock)
+        for handle, token in tokens.items():
+            expires = clock.now() + timedelta(days=60) if world is not None else None
+            vault.put(handle, token, expires)
+            tokens[handle] = vault.get(handle).token.get_secret_value()
+
     clients: dict[str, GraphClient] = {}
+    # One transport for all accounts: one pool and one TLS context (50 ms each) per process.
+    import httpx2
+
+    shared = httpx2.HTTPTransport() if len(accounts) > 1 else None
     for acc in accounts:
-        client = GraphClient(base_url, tokens[acc.handle], api_version, clock=clock)
+        client = GraphClient(base_url, tokens[acc.handle], api_version, clock=clock,
+                             transport=shared)
         clients[acc.handle] = client
         closers.append(client.close)
         if not store.ig_user_id(acc.handle):
@@ -241,6 +261,7 @@ def build_loop(
         media_url=host.url_for,
         worker=worker,
     )
+    loop.preflight = _preflight(store, clients, host, vault, closers)
 
     def online_followers(acc: Account) -> dict[int, float]:
         now = clock.now()
@@ -270,3 +291,38 @@ def build_loop(
         sim_world=world,
         _closers=closers,
     )
+
+
+def _preflight(
+    store: Store,
+    clients: dict[str, GraphClient],
+    host: MediaHost,
+    vault: Any,
+    closers: list[Callable[[], None]],
+) -> Any:
+    """Checks run on every rendered post before it is scheduled (URL, token, quota)."""
+    import httpx2
+
+    from ..domain import PostState
+    from ..publish.preflight import Preflight
+
+    http = httpx2.Client(timeout=10.0)
+    closers.append(http.close)
+    quota: dict[str, int] = {}
+
+    def quota_total(handle: str) -> int:
+        if handle not in quota:  # read live, never hard-coded
+            try:
+                quota[handle] = clients[handle].publishing_limit(store.ig_user_id(handle)).total
+            except ContentloopError:
+                quota[handle] = 0  # unknown: the publisher still handles code 9 at publish time
+        return quota[handle]
+
+    def token_expiry(handle: str) -> datetime | None:
+        return vault.get(handle).expires_at if vault is not None else None
+
+    def planned_slots(handle: str) -> list[datetime]:
+        waiting = [PostState.SCHEDULED, PostState.RETRY_WAIT, PostState.PUBLISHING]
+        return [p.scheduled_at for p in store.posts(handle, states=waiting)]
+
+    return Preflight(http, host.url_for, token_expiry, quota_total, planned_slots)

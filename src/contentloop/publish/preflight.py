@@ -104,3 +104,28 @@ def check_quota(
 
 def per_day(slots: Iterable[datetime]) -> Counter[str]:
     return Counter(s.date().isoformat() for s in slots)
+
+
+@dataclass
+class Preflight:
+    """Runs every check for one rendered post before it is scheduled.
+
+    `token_expiry(handle)` and `quota_total(handle)` come from the token vault and the
+    account's `content_publishing_limit` (None / 0: unknown, the check passes).
+    """
+
+    http: httpx2.Client
+    media_url: Callable[[str], str]
+    token_expiry: Callable[[str], datetime | None]
+    quota_total: Callable[[str], int]
+    planned_slots: Callable[[str], Sequence[datetime]]
+    horizon: timedelta = timedelta(days=7)
+
+    def __call__(self, account: str, now: datetime, media: Sequence[tuple[Path, str]]
+                 ) -> PreflightReport:
+        issues: list[Issue] = []
+        for path, _kind in media:
+            issues += check_url(self.media_url(str(path)), self.http)
+        issues += check_token(self.token_expiry(account), now, self.horizon)
+        issues += check_quota(self.planned_slots(account), self.quota_total(account))
+        return PreflightReport(issues)

@@ -20,7 +20,7 @@ from .fonts import find_font, load_font
 from .layout import Box, TextBlock, draw_block, fit_text
 
 #: Bump when a template's look changes, so cached renders are not reused.
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 FEED_PORTRAIT = (1080, 1350)
 FEED_SQUARE = (1080, 1080)
@@ -264,10 +264,19 @@ def compose_reel_frame(
     on_screen: str, caption: str, style: Style, safe: SafeArea = REEL_SAFE,
     size: tuple[int, int] = VERTICAL,
 ) -> Composition:
-    """A reel beat still: on-screen text above, the spoken line as a caption card below."""
+    """A reel beat still: on-screen text above, the spoken line as a caption card below.
+
+    A beat without a spoken line (a visual beat, a story frame) uses the whole safe box for its
+    text: first line as headline, the rest as body.
+    """
     img = gradient(size, style.background)
     draw = ImageDraw.Draw(img)
     box = safe.box(size)
+    if not caption.strip() and on_screen.strip():
+        _accent_bar(draw, box.left, box.top, style)
+        inner = Box(box.left, box.top + 40, box.right, box.bottom)
+        return Composition(img, _headline_body(draw, on_screen, inner, style, head_max=120,
+                                               body_max=70), box)
     split = box.top + int(box.height * 0.5)
     blocks: list[TextBlock] = []
     if on_screen.strip():

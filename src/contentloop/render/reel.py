@@ -24,7 +24,7 @@ from contentloop.domain import Beat
 
 from .audio import TARGET_LUFS, decode_audio, mix
 from .errors import RenderError, ToolFailed
-from .images import REEL_SAFE, Style, compose_reel_frame
+from .images import REEL_SAFE, SafeArea, Style, compose_reel_frame
 from .tts import TTS, read_wav, resample, trim_silence, write_wav
 
 FPS = 30
@@ -137,9 +137,12 @@ class Prepared:
 
 def prepare_reel(
     beats: Sequence[Beat], style: Style, tts: TTS, workdir: Path, *, fps: int = FPS,
-    music: Path | None = None, target_lufs: float = TARGET_LUFS,
+    music: Path | None = None, target_lufs: float = TARGET_LUFS, safe: SafeArea = REEL_SAFE,
 ) -> Prepared:
-    """Speak every line, draw every still, re-time the beats and mix the soundtrack."""
+    """Speak every line, draw every still, re-time the beats and mix the soundtrack.
+
+    `safe` is the text area: REEL_SAFE for reels, STORY_SAFE for story videos.
+    """
     if not beats:
         raise RenderError("a reel needs at least one beat")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +154,7 @@ def prepare_reel(
                   for i, b in enumerate(beats)]
         bed = pool.submit(decode_audio, music) if music is not None else None
         for i, beat in enumerate(beats):
-            comp = compose_reel_frame(beat.on_screen, beat.voice_over, style, REEL_SAFE)
+            comp = compose_reel_frame(beat.on_screen, beat.voice_over, style, safe)
             stills.append(workdir / f"beat{i:02d}.png")
             comp.image.save(stills[-1], "PNG", compress_level=1)
         lines = [f.result() for f in spoken]
@@ -209,7 +212,7 @@ def encode_reel(
 def build_reel(
     beats: Sequence[Beat], style: Style, out: Path, tts: TTS, workdir: Path, *,
     fps: int = FPS, crf: int = CRF, preset: str = PRESET, timeout_s: float = 300,
-    music: Path | None = None, target_lufs: float = TARGET_LUFS,
+    music: Path | None = None, target_lufs: float = TARGET_LUFS, safe: SafeArea = REEL_SAFE,
 ) -> ReelResult:
     """Render `beats` to an Instagram-ready MP4 at `out`; return it with its timeline.
 
@@ -218,6 +221,6 @@ def build_reel(
     if shutil.which("ffmpeg") is None:
         raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
     prep = prepare_reel(beats, style, tts, workdir, fps=fps, music=music,
-                        target_lufs=target_lufs)
+                        target_lufs=target_lufs, safe=safe)
     encode_reel(prep, out, crf=crf, preset=preset, timeout_s=timeout_s)
     return ReelResult(out, prep.timeline, lufs=prep.lufs, music=prep.music)

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from contentloop.domain import Asset, BrandProfile, Clock, Format, Variant
+from contentloop.domain import Asset, Beat, BrandProfile, Clock, Format, Variant
 
 from .audio import file_digest
 from .errors import MediaInvalid, RenderError, RenderFailed
@@ -45,6 +45,9 @@ log = structlog.get_logger(__name__)
 JPEG = "image/jpeg"
 MP4 = "video/mp4"
 MIN_SLIDES, MAX_SLIDES = 2, 10
+#: a multi-frame story becomes one vertical video, each frame on screen this long
+#: (3 frames -> 15 s, inside the 60 s story limit; one story container per post)
+STORY_FRAME_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,11 @@ class Renderer:
                 for i, text in enumerate(slides, start=1)
             ]
         if fmt is Format.STORY and not v.beats:
+            frames = [x.strip() for x in v.slides if x.strip()]
+            if len(frames) >= 2:  # every frame, in one story video
+                beats = [Beat(i * STORY_FRAME_S, (i + 1) * STORY_FRAME_S, f, "", "frame")
+                         for i, f in enumerate(frames)]
+                return self._reel(v, s, "story", beats=beats)
             return [self._still(v, "story", self._image_text(v), s, VERTICAL,
                                 lambda t, st: compose_vertical(t, st, STORY_SAFE))]
         return self._reel(v, s, "story" if fmt is Format.STORY else "reel")
@@ -206,9 +214,14 @@ class Renderer:
         self._check(stored, kind)
         return _asset(stored, role)
 
-    def _reel(self, v: Variant, s: Settings, kind: str) -> list[Asset]:
+    def _reel(
+        self, v: Variant, s: Settings, kind: str, beats: list[Beat] | None = None
+    ) -> list[Asset]:
+        """A reel (video + cover) or a story video (no cover: stories take none)."""
         tts = s.tts or SilentTTS()
-        beats = [b for b in v.beats if b.voice_over.strip() or b.on_screen.strip()]
+        safe = STORY_SAFE if kind == "story" else REEL_SAFE
+        if beats is None:
+            beats = [b for b in v.beats if b.voice_over.strip() or b.on_screen.strip()]
         inputs = {
             "template": TEMPLATE_VERSION, "kind": kind, "size": list(VERTICAL),
             "beats": [[b.on_screen, b.voice_over] for b in beats], "tts": tts.name,
@@ -219,7 +232,7 @@ class Renderer:
         def produce(tmp: Path) -> dict[str, Any]:
             with tempfile.TemporaryDirectory(prefix="reel-", dir=self.store.root) as work:
                 result = build_reel(beats, s.style, tmp, tts, Path(work), crf=s.crf,
-                                    music=s.music)
+                                    music=s.music, safe=safe)
             return {"mime": MP4, "width": result.width, "height": result.height,
                     "duration_s": result.timeline.duration_s, "lufs": _finite(result.lufs),
                     "music": result.music, "timeline": result.timeline.to_dict()}
@@ -227,6 +240,8 @@ class Renderer:
         video = self.store.ensure(inputs, "mp4", produce)
         self._check(video, kind)
         self.timelines[v.id] = Timeline.from_dict(video.meta["timeline"])
+        if kind == "story":
+            return [_asset(video, "main")]
         cover_text = v.hook.strip() or beats[0].on_screen or beats[0].voice_over
         cover = self._still(v, "cover", cover_text, s, VERTICAL,
                             lambda t, st: compose_vertical(t, st, REEL_SAFE), role="cover")

@@ -83,6 +83,7 @@ class AssetStore:
             meta = dict(produce(tmp))
             meta.setdefault("inputs", json.loads(canonical_json(inputs)))
             self._write_atomic(self._meta_path(key), canonical_json(meta).encode("utf-8"))
+            tmp.chmod(0o644)  # mkstemp makes 0600; media hosts and other workers must read it
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

@@ -37,11 +37,11 @@ class Coordination:
 
     # -- leases ------------------------------------------------------------------------------
     def acquire(self, name: str, holder: str, ttl_s: float, *,
-                live: set[str] | None = None) -> bool:
+                live: set[str] | None = None, renew: bool = True) -> bool:
         """Take or renew lease `name` for `ttl_s` seconds.
 
-        Succeeds when nobody holds it, `holder` already does, it expired, or (when `live`
-        is given) its holder is not among the live workers.
+        Succeeds when nobody holds it, `holder` already does (unless `renew` is False), it
+        expired, or (when `live` is given) its holder is not among the live workers.
         """
         now = self.wall.now()
         until = now + timedelta(seconds=ttl_s)
@@ -56,7 +56,7 @@ class Coordination:
                     s.flush()
                     return True
                 free = (
-                    row.holder == holder
+                    (renew and row.holder == holder)
                     or utc(row.expires_at) <= now
                     or (live is not None and row.holder not in live)
                 )

@@ -117,10 +117,10 @@ async def login(request: Request) -> Response:
         resp.status_code = 401
         return resp
     raw, _ = c.repo.create_session(user.id, c.config.session_ttl)
-    resp = RedirectResponse(nxt, status_code=303)
-    _cookie(resp, c, c.config.session_cookie, raw, int(c.config.session_ttl.total_seconds()))
-    resp.delete_cookie(c.config.login_cookie, path="/", secure=c.config.secure_cookies)
-    return resp
+    done = RedirectResponse(nxt, status_code=303)
+    _cookie(done, c, c.config.session_cookie, raw, int(c.config.session_ttl.total_seconds()))
+    done.delete_cookie(c.config.login_cookie, path="/", secure=c.config.secure_cookies)
+    return done
 
 
 @router.post("/logout")
