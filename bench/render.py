@@ -8,9 +8,12 @@ interleaved and repeated, and the median wall time is kept:
              ImageClip per beat, concatenate_videoclips, with_audio, write_videofile with the
              SAME codec settings (libx264 preset/crf/gop, aac 128k 48 kHz); also with moviepy's
              default settings (preset medium, 44.1 kHz audio) for reference
+* ours_motion - ours with the slow-pan option (context figure, one run)
 * floor    - one bare ffmpeg encode of the same length and size: colour source + silent audio,
              same codec settings: the cost of just encoding 1080x1920@30 with x264
 
+Wall time is the headline; CPU seconds (utime+stime of the process and its children) are
+printed too, since they hardly change when other jobs share the machine.
 Peak memory: ru_maxrss of the pipeline's Python process plus its largest child (ffmpeg),
 from resource.getrusage (the floor counts only its ffmpeg).
 
@@ -63,9 +66,17 @@ def worker(mode: str, workdir: Path, duration: float) -> dict[str, float]:
 
     out = workdir / f"{mode}.mp4"
     extra: dict[str, float] = {}
+
+    def cpu() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0 = cpu()
     t0 = time.perf_counter()
-    if mode == "ours":
-        prep = prepare_reel(BEATS, _style(), EspeakTTS(), workdir / "w")
+    if mode in ("ours", "ours_motion"):
+        prep = prepare_reel(BEATS, _style(), EspeakTTS(), workdir / "w",
+                            motion=mode == "ours_motion")
         encode_reel(prep, out)
         extra["duration_s"] = prep.timeline.duration_s
     elif mode in ("moviepy", "moviepy_defaults"):
@@ -101,10 +112,11 @@ def worker(mode: str, workdir: Path, duration: float) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown mode {mode}")
     wall = time.perf_counter() - t0
+    cpu_s = cpu() - c0
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak = kids if mode == "floor" else me + kids
-    return {"wall_s": wall, "peak_mb": peak, "child_peak_mb": kids,
+    return {"wall_s": wall, "cpu_s": cpu_s, "peak_mb": peak, "child_peak_mb": kids,
             "bytes": float(out.stat().st_size), **extra}
 
 
@@ -152,7 +164,7 @@ def main() -> None:
 
     reps = 2 if args.quick else 4
     runs: dict[str, list[dict[str, float]]] = {
-        "ours": [], "moviepy": [], "moviepy_defaults": [], "floor": []}
+        "ours": [], "moviepy": [], "moviepy_defaults": [], "floor": [], "ours_motion": []}
     with tempfile.TemporaryDirectory(prefix="bench-render-") as d:
         root = Path(d)
         duration = run_worker("ours", root / "warm", 15.0)["duration_s"]  # warm caches
@@ -160,8 +172,9 @@ def main() -> None:
             for mode in ("ours", "floor", "moviepy"):
                 runs[mode].append(run_worker(mode, root / f"{mode}{i}", duration))
                 print(f"  {mode:16} run {i + 1}: {runs[mode][-1]['wall_s']:.2f} s", flush=True)
-        runs["moviepy_defaults"].append(run_worker("moviepy_defaults", root / "mpd", duration))
-        print(f"  moviepy_defaults run 1: {runs['moviepy_defaults'][-1]['wall_s']:.2f} s")
+        for mode in ("moviepy_defaults", "ours_motion"):  # context figures: one run each
+            runs[mode].append(run_worker(mode, root / mode, duration))
+            print(f"  {mode:16} run 1: {runs[mode][-1]['wall_s']:.2f} s", flush=True)
     slides_per_s = carousel_slides_per_s(2 if args.quick else 5)
 
     def med(mode: str, key: str = "wall_s") -> float:
@@ -170,13 +183,18 @@ def main() -> None:
     print(f"reel: {duration:.2f} s, 1080x1920@30, {len(BEATS)} beats, espeak-ng voice-over; "
           f"median of {reps} interleaved runs per pipeline")
     for mode in runs:
-        print(f"  {mode:16} {med(mode):6.2f} s  peak {med(mode, 'peak_mb'):6.0f} MB "
+        print(f"  {mode:16} {med(mode):6.2f} s wall {med(mode, 'cpu_s'):6.2f} s cpu  "
+              f"peak {med(mode, 'peak_mb'):6.0f} MB "
               f"(largest child {med(mode, 'child_peak_mb'):.0f} MB)  "
               f"file {med(mode, 'bytes') / 1e3:.0f} kB")
     print(f"reel_s={med('ours'):.3f}")
     print(f"moviepy_s={med('moviepy'):.3f}")
     print(f"floor_s={med('floor'):.3f}")
     print(f"reel_speedup_vs_moviepy_defaults={med('moviepy_defaults') / med('ours'):.2f}")
+    # CPU seconds (process + children) barely move with other load on the machine
+    print(f"reel_speedup_vs_moviepy_cpu={med('moviepy', 'cpu_s') / med('ours', 'cpu_s'):.2f}")
+    print(f"reel_cost_over_floor_cpu={med('ours', 'cpu_s') / med('floor', 'cpu_s'):.2f}")
+    print(f"reel_motion_cost_over_static={med('ours_motion') / med('ours'):.2f}")
     print(f"moviepy_peak_mb={med('moviepy', 'peak_mb'):.0f}")
     print(f"floor_peak_mb={med('floor', 'peak_mb'):.0f}")
     print(f"reel_speedup_vs_moviepy={med('moviepy') / med('ours'):.2f}")

@@ -1,20 +1,23 @@
 """Benchmark: ingest and score 10,000 signals from 50 RSS feeds served on loopback.
 
 Prints `signals_per_s=` (fetch + parse + score, wall time) and `peak_mb=` (peak resident
-memory of the process, server thread included, from getrusage) last. `--quick` uses 10 feeds × 200 items.
+memory of the process, server thread included, from getrusage) last.
+`--quick` uses 10 feeds × 200 items.
 """
 
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 import logging
 import resource
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
+
+import structlog
 
 from contentloop.domain import Account, BrandProfile, Pillar
 from contentloop.trends.ingest import ingest
@@ -68,7 +71,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=50)
     parser.add_argument("--items", type=int, default=200)
     args = parser.parse_args()
-    logging.disable(logging.INFO)  # per-source log lines would dominate the output
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     n_feeds = 10 if args.quick else args.feeds
     feeds = [feed(i, args.items) for i in range(n_feeds)]
     base, server = serve(feeds)

@@ -78,6 +78,7 @@ class BrandConfig(BaseModel):
     affiliate_links: list[str] = []
     colors: list[str] = ["#1f2a44", "#f2c14e", "#f7f4ea"]
     font: str = ""
+    music: str = ""  # optional music bed for reels/stories (any audio file), ducked under voice
     disclosure_label: str = Field("#ad", min_length=2)
     sponsored_pillars: list[str] = []
 

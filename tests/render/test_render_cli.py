@@ -76,3 +76,22 @@ def test_render_post_without_chosen_variant_fails_with_a_hint(tmp_path: Path) ->
     assert r.returncode == 1 and "no chosen variant" in r.stderr and "preview" in r.stderr
     r = run("--post", "nope", cwd=tmp_path)
     assert r.returncode == 1 and "nope" in r.stderr
+
+
+def test_music_bed_from_brand_config_reaches_the_reel(tmp_path: Path) -> None:
+    _seed(tmp_path)
+    bed = tmp_path / "bed.ogg"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=2500:sample_rate=44100:duration=2", str(bed)], check=True)
+    (tmp_path / "contentloop.toml").write_text(
+        '[[accounts]]\nhandle = "sandbox_coffee"\n[accounts.brand]\n'
+        f'music = "{bed.as_posix()}"\n'
+    )
+    r = run("preview", "--variant", "p-reel-v1", "--out", str(tmp_path / "pv"), "--json",
+            "-c", str(tmp_path / "contentloop.toml"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    video = json.loads(r.stdout)["files"][0]
+    meta = json.loads((tmp_path / "data" / "media" / video["sha256"][:2]
+                       / f"{video['sha256']}.json").read_text())
+    assert meta["music"] is True and meta["inputs"]["music"] is not None
+    assert abs(video["probe"]["lufs"] - (-16.0)) <= 1.0

@@ -85,3 +85,38 @@ def test_plan_timeline_pads_short_reels_to_three_seconds() -> None:
     tl = plan_timeline(beats, [0.4, 0.0])
     assert tl.duration_s >= 3.0 and tl.cues[-1].end_s == tl.duration_s
     assert tl.cues[1].start_s == tl.cues[0].end_s >= 0.4
+
+
+def _frame(path, t: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """One full-resolution grey frame at `t` seconds."""
+    import shutil
+    import subprocess
+
+    raw = subprocess.run(
+        [shutil.which("ffmpeg") or "ffmpeg", "-v", "error", "-ss", f"{t:.3f}", "-i", str(path),
+         "-frames:v", "1", "-vf", "format=gray", "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(1920, 1080)
+
+
+def test_slow_pan_moves_the_frame_and_keeps_text_in_the_safe_zone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from contentloop.domain import BrandProfile
+    from contentloop.render import REEL_SAFE, SilentTTS, build_reel, make_style
+
+    beats = [Beat(0, 3, "Grind finer than you think", "Like table salt, not sand."),
+             Beat(3, 6, "Then bloom", "Thirty seconds, then pour slowly.")]
+    r = build_reel(beats, make_style(BrandProfile().colors), tmp_path / "m.mp4", SilentTTS(),
+                   tmp_path / "w", motion=True)
+    assert validate_video(r.path, "reel") == []
+    safe = REEL_SAFE.box((1080, 1920))
+    boxes = []
+    for cue in r.timeline.cues:
+        for t in (cue.start_s + 0.05, cue.end_s - 0.1):
+            ys, xs = np.nonzero(_frame(r.path, t) > 200)  # light text on the dark brand bg
+            box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+            assert safe.contains(box), (t, box, safe)
+            boxes.append(box)
+    # within each beat the picture drifts by tens of pixels (not a static still)
+    for a, b in (boxes[0:2], boxes[2:4]):
+        assert 20 <= abs(a[0] - b[0]) <= 40 and 40 <= abs(a[1] - b[1]) <= 72, (a, b)

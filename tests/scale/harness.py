@@ -55,7 +55,8 @@ def fresh_pg_database() -> Iterator[str]:
 
 
 def write_config(root: Path, *, accounts: int, graph_url: str, database_url: str,
-                 queue_url: str, world: SimWorld) -> tuple[Path, dict[str, str]]:
+                 queue_url: str, world: SimWorld,
+                 window: tuple[str, str] = ("10:00", "11:00")) -> tuple[Path, dict[str, str]]:
     """200-ish image-only accounts (reels are too slow to render at scale), one post a day."""
     lines = [
         f'data_dir = "{root / "data"}"',
@@ -81,7 +82,7 @@ def write_config(root: Path, *, accounts: int, graph_url: str, database_url: str
             'timezone = "UTC"',
             'formats = ["image"]',
             "variants_per_day = 1",
-            "posting_windows = [{start = \"08:00\", end = \"10:00\"}]",
+            f'posting_windows = [{{start = "{window[0]}", end = "{window[1]}"}}]',
         ]
     (root / "secrets.toml").write_text(
         "[tokens]\n" + "".join(f'{h} = "{t}"\n' for h, t in tokens.items()))
@@ -142,13 +143,17 @@ class Rig:
 
 @contextmanager
 def rig(root: Path, *, accounts: int, start: datetime, factor: float,
-        database_url: str, queue_url: str) -> Iterator[Rig]:
+        database_url: str, queue_url: str,
+        window: tuple[str, str] = ("10:00", "11:00")) -> Iterator[Rig]:
     clock = ScaledClock(start, factor)
+    # Media validation (the simulator fetching and decoding every image) is off: at this
+    # scale it would measure the simulator, not contentloop; tests/publish cover it.
     world = SimWorld(clock, SimConfig(seed=7, rate_limit_calls_per_hour=10**9,
-                                      insights_min_age_s=0))
+                                      insights_min_age_s=0, validate_media=False))
     url, stop = serve_in_thread(world)
     config, ig_ids = write_config(root, accounts=accounts, graph_url=url,
-                                  database_url=database_url, queue_url=queue_url, world=world)
+                                  database_url=database_url, queue_url=queue_url, world=world,
+                                  window=window)
     from contentloop.store import Store
 
     Store(database_url, clock).close()  # migrate once, as `contentloop db upgrade` does

@@ -38,10 +38,11 @@ def test_two_workers_one_killed_every_post_published_exactly_once(tmp_path) -> N
             pytest.fail(f"Redis/PostgreSQL must be up in CI: {why}")
         pytest.skip(f"Redis/PostgreSQL not reachable: {why}")
     queue = f"{REDIS_URL}?queue=cltest-{os.getpid()}-{tmp_path.name}"
-    # 1 simulated hour = 6 s: the 08:00-10:00 UTC slots fall due 6-18 s after start.
+    # 2 simulated minutes per second: the 10:00-11:00 UTC slots fall due 40-70 s after start,
+    # after the processes have started, planned, drafted, reviewed and rendered.
     with fresh_pg_database() as db_url, rig(
-        tmp_path, accounts=ACCOUNTS, start=datetime(2026, 3, 2, 7, 0, tzinfo=UTC),
-        factor=600.0, database_url=db_url, queue_url=queue,
+        tmp_path, accounts=ACCOUNTS, start=datetime(2026, 3, 2, 8, 40, tzinfo=UTC),
+        factor=120.0, database_url=db_url, queue_url=queue,
     ) as r:
         r.scheduler()
         a = r.worker("worker_a")
@@ -50,7 +51,7 @@ def test_two_workers_one_killed_every_post_published_exactly_once(tmp_path) -> N
         def published() -> int:
             return _states(db_url).get("published", 0)
 
-        assert wait_for(lambda: published() >= 30, timeout=45), (
+        assert wait_for(lambda: published() >= 30, timeout=70), (
             _states(db_url), r.log("worker_a")[-3000:], r.log("scheduler")[-2000:])
         a.send_signal(signal.SIGKILL)  # mid-run: work in hand is lost, claims stay in the store
         a.wait(timeout=10)

@@ -112,7 +112,7 @@ def ingest_cmd(
         results = ingest_configured(settings, store, clock, account)
     finally:
         store.close()
-    summary = [
+    summary: list[dict[str, Any]] = [
         {
             "account": r.account,
             "stored": r.stored,

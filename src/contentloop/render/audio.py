@@ -44,19 +44,25 @@ _HP_A = (1.0, -1.99004745483398, 0.99007225036621)
 
 
 def integrated_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE, channels: int = 1) -> float:
-    """BS.1770-4 gated integrated loudness (LUFS) of a mono signal played on `channels`.
+    """BS.1770-4 gated integrated loudness (LUFS).
 
-    Returns -inf for silence. Only 48 kHz is supported (the K-filter coefficients are for it).
+    `samples` is mono (then played identically on `channels` speakers) or (n, channels) for
+    real multichannel audio (L/R weights 1). Returns -inf for silence. 48 kHz only (the
+    K-filter coefficients are for it).
     """
     if rate != SAMPLE_RATE:
         raise ValueError("integrated_loudness expects 48 kHz audio")
-    x = lfilter(_HP_B, _HP_A, lfilter(_SHELF_B, _SHELF_A, samples.astype(np.float64)))
+    x = samples.astype(np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    weight = channels if samples.ndim == 1 else 1
+    x = lfilter(_HP_B, _HP_A, lfilter(_SHELF_B, _SHELF_A, x, axis=0), axis=0)
     block, step = int(0.4 * rate), int(0.1 * rate)
-    if x.size < block:
-        x = np.pad(x, (0, block - x.size))
-    sq = np.concatenate(([0.0], np.cumsum(x * x)))
-    starts = np.arange(0, x.size - block + 1, step)
-    z = (sq[starts + block] - sq[starts]) / block * channels
+    if x.shape[0] < block:
+        x = np.pad(x, ((0, block - x.shape[0]), (0, 0)))
+    power = (x * x).sum(axis=1)
+    sq = np.concatenate(([0.0], np.cumsum(power)))
+    starts = np.arange(0, power.size - block + 1, step)
+    z = (sq[starts + block] - sq[starts]) / block * weight
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10 * np.log10(z)
     z = z[loud > -70.0]
@@ -103,22 +109,26 @@ def normalize_loudness(
     return x, now
 
 
-def decode_audio(path: Path, rate: int = SAMPLE_RATE, timeout_s: float = 120) -> np.ndarray:
-    """Any audio file ffmpeg can read, as mono float32 at `rate`."""
+def decode_audio(
+    path: Path, rate: int = SAMPLE_RATE, timeout_s: float = 120, channels: int = 1
+) -> np.ndarray:
+    """Any audio file ffmpeg can read, as float32 at `rate`: mono (n,) or (n, channels)."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
     if not Path(path).is_file():
         raise ToolFailed("ffmpeg", f"music file {path} does not exist")
     proc = subprocess.run(
-        [ffmpeg, "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(rate),
+        [ffmpeg, "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", str(channels),
+         "-ar", str(rate),
          "-f", "f32le", "-"],
         capture_output=True, timeout=timeout_s, check=False,
     )
     if proc.returncode != 0:
         raise ToolFailed("ffmpeg", f"cannot decode music {path}: "
                          + proc.stderr.decode("utf-8", "replace").strip())
-    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+    data = np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+    return data if channels == 1 else data.reshape(-1, channels)
 
 
 def file_digest(path: Path) -> str:

@@ -24,7 +24,7 @@ from contentloop.domain import Beat
 
 from .audio import TARGET_LUFS, decode_audio, mix
 from .errors import RenderError, ToolFailed
-from .images import REEL_SAFE, SafeArea, Style, compose_reel_frame
+from .images import REEL_SAFE, VERTICAL, SafeArea, Style, compose_reel_frame
 from .tts import TTS, read_wav, resample, trim_silence, write_wav
 
 FPS = 30
@@ -37,6 +37,11 @@ CRF = 23
 #: than veryfast at the same CRF with equal SSIM (0.9989 vs 0.9983); files ~20 % larger
 #: (~250 kB for 15 s), far below any limit.
 PRESET = "superfast"
+#: Optional slow pan: each still is drawn this much larger (px, even) and a 1080x1920 window
+#: drifts across it during its beat (a crop with moving offsets: no per-frame scaling, so it
+#: costs ~1.3x a static reel, where a zoompan/scale zoom measured ~3x). Text keeps inside the
+#: safe area at every offset because the still's safe margins grow by the travel.
+PAN_X, PAN_Y = 40, 72
 #: bump when the soundtrack recipe (mixing, loudness target) changes: part of the cache key
 AUDIO_VERSION = f"mix2:{TARGET_LUFS}"
 
@@ -133,16 +138,22 @@ class Prepared:
     soundtrack: Path
     lufs: float
     music: bool
+    motion: bool = False
 
 
 def prepare_reel(
     beats: Sequence[Beat], style: Style, tts: TTS, workdir: Path, *, fps: int = FPS,
     music: Path | None = None, target_lufs: float = TARGET_LUFS, safe: SafeArea = REEL_SAFE,
+    motion: bool = False,
 ) -> Prepared:
     """Speak every line, draw every still, re-time the beats and mix the soundtrack.
 
-    `safe` is the text area: REEL_SAFE for reels, STORY_SAFE for story videos.
+    `safe` is the text area: REEL_SAFE for reels, STORY_SAFE for story videos. `motion`
+    draws oversized stills for the slow pan (see PAN_X).
     """
+    size = (VERTICAL[0] + PAN_X, VERTICAL[1] + PAN_Y) if motion else VERTICAL
+    if motion:
+        safe = SafeArea(top=safe.top + PAN_Y, bottom=safe.bottom + PAN_Y, side=safe.side + PAN_X)
     if not beats:
         raise RenderError("a reel needs at least one beat")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +165,7 @@ def prepare_reel(
                   for i, b in enumerate(beats)]
         bed = pool.submit(decode_audio, music) if music is not None else None
         for i, beat in enumerate(beats):
-            comp = compose_reel_frame(beat.on_screen, beat.voice_over, style, safe)
+            comp = compose_reel_frame(beat.on_screen, beat.voice_over, style, safe, size)
             stills.append(workdir / f"beat{i:02d}.png")
             comp.image.save(stills[-1], "PNG", compress_level=1)
         lines = [f.result() for f in spoken]
@@ -170,7 +181,20 @@ def prepare_reel(
     soundtrack = workdir / "soundtrack.wav"
     # stereo on disk: ffmpeg's own mono->stereo upmix would lower each side by 3 dB
     write_wav(soundtrack, mixed.samples, SAMPLE_RATE, channels=2)
-    return Prepared(timeline, tuple(stills), soundtrack, mixed.lufs, mixed.music)
+    return Prepared(timeline, tuple(stills), soundtrack, mixed.lufs, mixed.music, motion)
+
+
+def pan_filter(timeline: Timeline, pan_x: int = PAN_X, pan_y: int = PAN_Y) -> str:
+    """A crop whose window drifts from one corner to the other during each beat, alternating
+    direction per beat; offsets are even (4:2:0 chroma) so the crop never resamples."""
+    progress = "0"
+    for cue in reversed(timeline.cues):
+        p = f"(t-{cue.start_s:.6f})/{max(cue.end_s - cue.start_s, 1e-3):.6f}"
+        p = f"(1-{p})" if cue.index % 2 else p
+        progress = f"if(lt(t\\,{cue.end_s:.6f})\\,{p}\\,{progress})"
+    clamp = f"clip({progress}\\,0\\,1)"
+    return (f"crop={VERTICAL[0]}:{VERTICAL[1]}"
+            f":x='2*trunc({pan_x // 2}*{clamp})':y='2*trunc({pan_y // 2}*{clamp})'")
 
 
 def encode_reel(
@@ -189,6 +213,9 @@ def encode_reel(
     concat = prep.stills[0].parent / "frames.ffconcat"
     concat.write_text("\n".join(listing) + "\n", "utf-8")
     voice = prep.soundtrack
+    vf = f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,fps={fps}"
+    if prep.motion:
+        vf += "," + pan_filter(timeline)
 
     _run([
         ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
@@ -196,7 +223,7 @@ def encode_reel(
         "-i", str(voice),
         "-map", "0:v:0", "-map", "1:a:0",
         # convert each still once, then repeat frames: ~35 % faster than converting per frame
-        "-vf", f"scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,fps={fps}",
+        "-vf", vf,
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high",
         # no B-frames: without an edit list (Instagram forbids them) B-frame reordering
         # would delay every frame by 2 frames against the audio
@@ -213,6 +240,7 @@ def build_reel(
     beats: Sequence[Beat], style: Style, out: Path, tts: TTS, workdir: Path, *,
     fps: int = FPS, crf: int = CRF, preset: str = PRESET, timeout_s: float = 300,
     music: Path | None = None, target_lufs: float = TARGET_LUFS, safe: SafeArea = REEL_SAFE,
+    motion: bool = False,
 ) -> ReelResult:
     """Render `beats` to an Instagram-ready MP4 at `out`; return it with its timeline.
 
@@ -221,6 +249,6 @@ def build_reel(
     if shutil.which("ffmpeg") is None:
         raise ToolFailed("ffmpeg", "not installed (apt-get install ffmpeg)")
     prep = prepare_reel(beats, style, tts, workdir, fps=fps, music=music,
-                        target_lufs=target_lufs, safe=safe)
+                        target_lufs=target_lufs, safe=safe, motion=motion)
     encode_reel(prep, out, crf=crf, preset=preset, timeout_s=timeout_s)
     return ReelResult(out, prep.timeline, lufs=prep.lufs, music=prep.music)

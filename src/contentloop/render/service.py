@@ -128,7 +128,7 @@ def loudness_of(path: Path) -> float:
     """Integrated loudness (LUFS) of a video's soundtrack, decoded by ffmpeg."""
     from .audio import SAMPLE_RATE, decode_audio
 
-    return integrated_loudness(decode_audio(path, SAMPLE_RATE), channels=2)
+    return integrated_loudness(decode_audio(path, SAMPLE_RATE, channels=2))
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,7 @@ class Coordination:
                 select(PostRow.id, PostRow.claimed_by)
                 .where(PostRow.state == PostState.PUBLISHING.value)
                 .order_by(PostRow.scheduled_at)
-            ).tuples()
+            ).all()
             return [(pid, by) for pid, by in rows if by not in alive]
 
     def reclaim(self, post_id: str, previous: str | None, worker: str) -> bool:
@@ -178,5 +178,5 @@ class Coordination:
         with self.store.session() as s:
             rows = s.execute(
                 select(PostRow.state, func.count()).group_by(PostRow.state)
-            ).tuples()
+            ).all()
             return {state: int(n) for state, n in rows}

@@ -3,6 +3,7 @@ so that one trend becomes one opportunity, not four."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -72,12 +73,27 @@ def cluster_signals(
             by_key[k].append(i)
         for t in toks[i]:
             by_token[t].append(i)
-    for i, signal in enumerate(signals):
-        for j in by_key.get(term_key(signal), ()):
-            union(i, j)
+    # every signal whose term is k links to every signal under key k (its own included):
+    # one chain per distinct term gives the same components in linear time
+    for key in dict.fromkeys(term_key(s) for s in signals):
+        members = by_key.get(key, [])
+        for j in members[1:]:
+            union(members[0], j)
+    # Prefix filtering (exact): order tokens rarest-first; two sets with Jaccard >= t must
+    # share a token among the first |x| - ceil(t·|x|) + 1 of either. Common words ("ideas")
+    # then never make the comparison quadratic.
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    prefixes: list[list[str]] = []
     for i in range(n):
-        candidates = {j for t in toks[i] for j in by_token[t] if j > i}
-        for j in candidates:
+        ordered = sorted(toks[i], key=lambda t: (len(by_token[t]), t))
+        size = len(ordered)
+        keep = size - math.ceil(threshold * size) + 1 if threshold > 0 else size
+        prefixes.append(ordered[: max(keep, 0)])
+        for t in prefixes[i]:
+            by_prefix[t].append(i)
+    for i in range(n):
+        candidates = {j for t in prefixes[i] for j in by_prefix[t] if j > i}
+        for j in sorted(candidates):
             if find(i) != find(j) and jaccard(toks[i], toks[j]) >= threshold:
                 union(i, j)
     groups: dict[int, list[TrendSignal]] = {}
