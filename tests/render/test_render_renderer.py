@@ -142,7 +142,7 @@ def test_generated_story_variants_render(tmp_path) -> None:  # type: ignore[no-u
 
     acc = Account("sandbox_coffee", formats=(Format.STORY,))
     post = Post("p1", acc.handle, "2026-01-05", datetime(2026, 1, 5, 9, tzinfo=UTC))
-    variants = TemplateGenerator(3).generate(acc, post, [], 2)
+    variants = TemplateGenerator(3).generate(acc, post, [], 1)
     assert variants and {v.format for v in variants} == {Format.STORY}
     r = Renderer(AssetStore(tmp_path / "a"), SimulatedClock())
     for v in variants:

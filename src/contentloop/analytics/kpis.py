@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from contentloop.domain import Format
 
@@ -63,6 +64,11 @@ class PostResult:
     planned: bool = True
     duration_s: float = 0.0
     followers: int | None = None
+    trend: str = ""
+    opportunity_id: str = ""
+    trend_age_h: float | None = None  # hours between the trend first surfacing and the post
+    weekday_local: int | None = None  # 0 = Monday, in the account's time zone
+    generation_cost: float | None = None  # LLM cost of the post's variants (template: 0)
 
     @property
     def format_name(self) -> str:
@@ -169,6 +175,13 @@ class AccountWeek:
     followers_end: int | None = None
     previous: AccountWeek | None = None
     notes: Sequence[str] = field(default_factory=tuple)
+    #: Followers online per local hour (mean over the week), and per weekday x hour (7x24).
+    online_local: Mapping[int, float] = field(default_factory=dict)
+    online_grid: Sequence[Sequence[float | None]] | None = None
+    #: The week's trend opportunities (contentloop.domain.Opportunity), best first.
+    opportunities: Sequence[Any] = field(default_factory=tuple)
+    #: Posts planned for next week (posts_per_day x 7); None = as many as this week.
+    plan_posts: int | None = None
 
     @property
     def published(self) -> list[PostResult]:
@@ -183,6 +196,10 @@ class AccountWeek:
 def _median(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def weekly_kpis(
@@ -209,6 +226,10 @@ def weekly_kpis(
         "net_follower_growth": growth,
         "net_follower_growth_pct": growth_pct,
         "posting_consistency": (len(planned_published) / len(planned)) if planned else None,
+        "median_reach_rate": _median([reach_rate(p) for p in published]),
+        "generation_cost_per_post": _mean(
+            [p.generation_cost for p in published if p.generation_cost is not None]
+        ),
         "business_value": float(sum(business_value(p, weights) for p in published)),
         "median_value": _median([business_value(p, weights) for p in week.measured]),
     }

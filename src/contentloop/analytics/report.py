@@ -8,8 +8,6 @@ CDN and no JavaScript.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -18,20 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import structlog
 
 from contentloop.domain import Decision, utc
 
+from .explain import explain_post, kpi_status, plan_diff, trend_radar
 from .kpis import (
     DEFAULT_WEIGHTS,
     DIMENSIONS,
     AccountWeek,
     PostResult,
     ValueWeights,
+    business_value,
     effect_table,
     post_kpis,
     week_over_week,
     weekly_kpis,
 )
+
+log = structlog.get_logger(__name__)
 
 TOP_N = 3
 OPTIMIZER_KINDS = ("format", "pillar", "hook_style", "slot_hour")
@@ -56,12 +59,41 @@ def _post_row(post: PostResult, weights: ValueWeights) -> dict[str, Any]:
         "sends_per_reach": _finite(k["sends_per_reach"]),
         "saves_per_reach": _finite(k["saves_per_reach"]),
         "watch_through": _finite(k["watch_through"]),
+        "views": _finite(post.metrics.get("views")),
         "format": post.format_name,
         "pillar": post.pillar,
         "hook_style": post.hook_style,
         "hour_local": post.hour_local,
+        "weekday_local": post.weekday_local,
+        "trend": post.trend,
+        "trend_age_h": _finite(post.trend_age_h),
+        "generation_cost": _finite(post.generation_cost),
         "published_at": utc(post.published_at).isoformat() if post.published_at else None,
     }
+
+
+def _by_format(posts: Sequence[PostResult]) -> list[dict[str, Any]]:
+    """Reach and views summed per format (measured posts only), most reach first."""
+    rows: dict[str, dict[str, Any]] = {}
+    for p in posts:
+        if p.published_at is None or not p.metrics:
+            continue
+        r = rows.setdefault(p.format_name, {"format": p.format_name, "posts": 0, "reach": 0.0,
+                                            "views": 0.0})
+        r["posts"] += 1
+        r["reach"] += float(p.metrics.get("reach") or 0.0)
+        r["views"] += float(p.metrics.get("views") or 0.0)
+    return sorted(rows.values(), key=lambda r: -r["reach"])
+
+
+def _heat_posts(posts: Sequence[PostResult], weights: ValueWeights) -> list[dict[str, Any]]:
+    return [
+        {"weekday": p.weekday_local, "hour": p.hour_local, "format": p.format_name,
+         "value": _finite(business_value(p, weights)) if p.metrics else None,
+         "media_id": p.media_id}
+        for p in posts
+        if p.published_at is not None and p.weekday_local is not None
+    ]
 
 
 # Markers the optimizer puts in Decision.reason (contentloop.optimize.bandit).
@@ -195,14 +227,35 @@ def build_weekly_report(
             quality.append(
                 f"{len(missing)} published post(s) have no insights yet: " + ", ".join(missing[:10])
             )
+        by_id = {p.post_id: p for p in week.published}
+        top, bottom = rows[:TOP_N], (list(reversed(rows[TOP_N:]))[:TOP_N]
+                                     if len(rows) > TOP_N else [])
+        for group, good in ((top, True), (bottom, False)):
+            for row in group:
+                row["why"] = explain_post(by_id[row["post_id"]], week.published, weights,
+                                          week.online_local, good=good)
+        if len(week.measured) < 5:
+            quality.append(f"Only {len(week.measured)} post(s) with insights: medians and "
+                           "'why' notes are anecdotes, not evidence.")
+        if week.published and not week.online_local:
+            quality.append("No online_followers data (account under 100 followers or not "
+                           "synced): posting hours fall back to the posting windows.")
+        if not prev:
+            quality.append("No previous week to compare with: deltas are empty.")
         accounts[name] = {
             "account": name,
             "week_start": utc(week.week_start).isoformat(),
             "headline": _headline(name, kpis, wow),
             "kpis": {k: _finite(v) for k, v in kpis.items()},
             "wow": {k: {kk: _finite(vv) for kk, vv in v.items()} for k, v in wow.items()},
-            "top_posts": rows[:TOP_N],
-            "bottom_posts": list(reversed(rows[TOP_N:]))[:TOP_N] if len(rows) > TOP_N else [],
+            "kpi_status": kpi_status(kpis, wow),
+            "top_posts": top,
+            "bottom_posts": bottom,
+            "by_format": _by_format(week.posts),
+            "heatmap": {"online": _grid(week.online_grid), "posts": _heat_posts(week.posts,
+                                                                              weights)},
+            "trend_radar": trend_radar(week.opportunities, week.posts),
+            "plan_diff": plan_diff(week.posts, mine, week.plan_posts),
             "what_worked": {
                 dim: [
                     {k: _finite(v) for k, v in row.items()}
@@ -232,81 +285,36 @@ def build_weekly_report(
     }
 
 
+def _grid(grid: Sequence[Sequence[float | None]] | None) -> list[list[float | None]] | None:
+    if grid is None:
+        return None
+    return [[_finite(v) for v in row] for row in grid]
+
+
 # -- charts ---------------------------------------------------------------------------
 
-_PALETTE = {"reel": "#d1495b", "carousel": "#00798c", "image": "#edae49", "story": "#66a182"}
 
+def _charts(acct: Mapping[str, Any]) -> dict[str, str]:
+    """Every chart that has data, by name; a failing chart is left out, not fatal."""
+    from . import charts
 
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _account_chart(acct: Mapping[str, Any]) -> str | None:
-    """2x2 panel: value and ER by format, value by hour, reach over the week."""
-    posts = [p for p in acct.get("posts", []) if p.get("value") is not None]
-    if not posts:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4))
-    try:
-        fmt_rows = acct["what_worked"]["format"]
-        names = [r["level"] for r in fmt_rows]
-        ax = axes[0][0]
-        ax.bar(
-            names,
-            [r["median_value"] or 0 for r in fmt_rows],
-            color=[_PALETTE.get(n, "#888") for n in names],
-        )
-        ax.set_title("Median value per post, by format")
-        ax.set_ylabel("value")
-
-        ax = axes[0][1]
-        groups = [
-            [
-                p["engagement_rate"] * 100
-                for p in posts
-                if p["format"] == n and p["engagement_rate"] is not None
-            ]
-            for n in names
-        ]
-        keep = [(n, g) for n, g in zip(names, groups, strict=True) if g]
-        if keep:
-            ax.boxplot([g for _, g in keep], tick_labels=[n for n, _ in keep])
-        ax.set_title("Engagement rate by reach (%), by format")
-
-        ax = axes[1][0]
-        hours = sorted(acct["what_worked"]["hour_local"], key=lambda r: r["level"])
-        ax.bar(
-            [r["level"][:2] for r in hours],
-            [r["median_value"] or 0 for r in hours],
-            color="#30638e",
-        )
-        ax.set_title("Median value by local posting hour")
-        ax.set_xlabel("hour")
-
-        ax = axes[1][1]
-        timed = sorted((p for p in posts if p["published_at"]), key=lambda p: p["published_at"])
-        for n in names:
-            xs = [i for i, p in enumerate(timed) if p["format"] == n]
-            ys = [timed[i]["reach"] or 0 for i in xs]
-            ax.scatter(xs, ys, label=n, color=_PALETTE.get(n, "#888"), s=28)
-        ax.set_title("Reach per post, in publishing order")
-        ax.set_xlabel("post #")
-        if names:
-            ax.legend(fontsize=8, frameon=False)
-        for row in axes:
-            for a in row:
-                a.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        return _png(fig)
-    finally:
-        plt.close(fig)
+    jobs = {
+        "followers": lambda: charts.followers_chart(acct.get("followers_daily") or []),
+        "reach_views": lambda: charts.reach_views_chart(acct.get("by_format") or []),
+        "er": lambda: charts.er_distribution_chart(acct.get("posts") or []),
+        "heatmap": lambda: charts.heatmap_chart(acct.get("heatmap") or {}),
+        "funnel": lambda: charts.funnel_chart(acct.get("money") or {}),
+    }
+    out = {}
+    for name, job in jobs.items():
+        try:
+            uri = job()
+        except Exception as exc:  # a chart must never cost the creator the whole report
+            log.warning("report.chart_failed", chart=name, error=type(exc).__name__)
+            continue
+        if uri:
+            out[name] = uri
+    return out
 
 
 # -- HTML -----------------------------------------------------------------------------
@@ -317,6 +325,7 @@ _KPI_LABELS = {
     "median_engagement_rate": ("Median ER (reach)", "{:.2%}"),
     "median_saves_per_reach": ("Saves / reach", "{:.2%}"),
     "median_sends_per_reach": ("Sends / reach", "{:.2%}"),
+    "median_reach_rate": ("Reach rate", "{:.0%}"),
     "median_watch_through": ("Reel watch-through", "{:.0%}"),
     "follows_from_posts": ("Follows from posts", "{:,.0f}"),
     "net_follower_growth": ("Net follower growth", "{:+,.0f}"),
@@ -324,6 +333,7 @@ _KPI_LABELS = {
     "posting_consistency": ("Posting consistency", "{:.0%}"),
     "business_value": ("Business value", "{:,.0f}"),
     "median_value": ("Median value / post", "{:,.1f}"),
+    "generation_cost_per_post": ("Generation cost / post", "{:,.3f}"),
 }
 
 
@@ -344,93 +354,112 @@ _TEMPLATE = """<!doctype html>
  body{font-family:"Noto Sans","DejaVu Sans",system-ui,sans-serif;margin:0;background:#f5f6f8;
       color:#1f2a44;line-height:1.45}
  main{max-width:1100px;margin:0 auto;padding:24px}
- h1{font-size:26px;margin:0 0 4px} h2{font-size:21px;margin:32px 0 6px;
+ h1{font-size:26px;margin:0 0 4px} h2{font-size:22px;margin:30px 0 6px;
       border-bottom:2px solid #1f2a44;padding-bottom:4px}
- h3{font-size:16px;margin:20px 0 8px;color:#30638e}
+ h3{font-size:16px;margin:22px 0 8px;color:#30638e}
  .muted{color:#6b7280;font-size:13px}
- .headline{font-size:17px;background:#fff;border-left:5px solid #f2c14e;padding:10px 14px}
- .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:10px}
- .card{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px #0001}
+ .headline{font-size:18px;background:#fff;border-left:6px solid #f2c14e;padding:10px 14px;
+      margin:8px 0}
+ .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+ .card{background:#fff;border-radius:8px;padding:9px 12px;box-shadow:0 1px 2px #0001;
+      border-top:5px solid #d1d5db}
+ .card.good{border-top-color:#16a34a} .card.watch{border-top-color:#f59e0b}
+ .card.bad{border-top-color:#dc2626}
  .card .v{font-size:20px;font-weight:700} .card .l{font-size:12px;color:#6b7280}
- .up{color:#15803d;font-size:12px} .down{color:#b91c1c;font-size:12px}
- .flat{color:#6b7280;font-size:12px}
+ .card .d{font-size:12px} .card .s{font-size:11px;font-weight:700;text-transform:uppercase}
+ .s.good{color:#15803d}.s.watch{color:#b45309}.s.bad{color:#b91c1c}.s.none{color:#9ca3af}
  table{border-collapse:collapse;width:100%;background:#fff;font-size:13px;margin-bottom:8px}
  th,td{padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}
- th{background:#eef1f5;font-weight:600} td.n{text-align:right;font-variant-numeric:tabular-nums}
+ th{background:#eef1f5;font-weight:600} td.n,th.n{text-align:right;
+      font-variant-numeric:tabular-nums}
  .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
- ol.actions li{margin:4px 0;background:#fff;padding:6px 10px;border-radius:6px}
+ ol.actions{padding-left:22px} ol.actions li{margin:4px 0;background:#fff;padding:6px 10px;
+      border-radius:6px}
  .bar{background:#30638e;height:10px;border-radius:3px;display:inline-block}
  .tag{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;color:#fff}
  .decided{background:#15803d}.leaning{background:#d97706}.exploring{background:#6b7280}
+ .yes{background:#15803d}.no{background:#9ca3af}
  img.chart{width:100%;background:#fff;border-radius:8px}
- code{font-size:12px}
+ .why{margin:2px 0 0;padding-left:16px;color:#374151;font-size:12.5px}
+ .plan td.up{color:#15803d;font-weight:600} .plan td.down{color:#b91c1c;font-weight:600}
+ .plan tr.paused td{text-decoration:line-through;color:#9ca3af}
+ .approve{background:#fff;border:2px dashed #30638e;border-radius:8px;padding:10px 14px;
+      margin:8px 0}
+ .changes li{margin:2px 0}
+ details summary{cursor:pointer;color:#30638e;font-weight:600;margin:16px 0 6px}
+ code{font-size:12px} pre{background:#fff;padding:8px;border-radius:6px;font-size:12px;
+      overflow:auto}
 </style></head><body><main>
 <h1>Weekly content report</h1>
-<div class="muted">Generated {{ report.generated_at }} · value = {{ weights_text }}</div>
+<div class="muted">Generated {{ report.generated_at[:16] }} UTC · value per post =
+{{ weights_text }}</div>
 {% for name, a in report.accounts.items() %}
 <section>
 <h2>@{{ name }} <span class="muted">week of {{ a.week_start[:10] }}</span></h2>
 <p class="headline">{{ a.headline }}</p>
 
-<h3>KPIs vs last week</h3>
-<div class="cards">
-{% for key, card in a.cards %}<div class="card"><div class="l">{{ card.label }}</div>
-<div class="v">{{ card.value }}</div><div class="{{ card.cls }}">{{ card.delta }}</div></div>
-{% endfor %}</div>
-
-<h3>What to do next</h3>
+<h3>Decisions taken</h3>
 <ol class="actions">{% for act in a.next_actions %}<li>{{ act }}</li>{% endfor %}</ol>
 
-<h3>Top posts</h3>
-<table><tr><th>#</th><th></th><th>Hook</th><th>Format · pillar · hook style · hour</th>
-<th>Media id</th><th class="n">Value</th><th class="n">Reach</th><th class="n">ER</th></tr>
-{% for p in a.top_posts %}<tr><td>{{ loop.index }}</td><td>{% if p.get("thumbnail") %}<img
- src="{{ p.thumbnail }}" alt="" style="width:64px;border-radius:4px">{% endif %}</td>
-<td>{{ p.hook or "(no caption)" }}</td>
-<td>{{ p.format }} · {{ p.pillar }} · {{ p.hook_style }} · {{ "%02d"|format(p.hour_local) }}:00
-</td><td><code>{{ p.media_id }}</code></td><td class="n">{{ fmt(p.value, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(p.reach, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(p.engagement_rate, "{:.2%}") }}</td></tr>{% endfor %}
+<h3>Scorecard <span class="muted">colour: green good · amber watch · red bad, against
+last week and public benchmarks (hover for why)</span></h3>
+<div class="cards">
+{% for key, card in a.cards %}<div class="card {{ card.status }}" title="{{ card.why }}">
+<div class="l">{{ card.label }}</div><div class="v">{{ card.value }}</div>
+<div class="d">{{ card.delta }}</div><div class="s {{ card.status }}">{{ card.status_text }}
+</div></div>{% endfor %}</div>
+
+<h3>Next week's plan, against this week</h3>
+{% set plan = a.plan_diff %}
+<div class="approve"><b>Approve or edit this plan as a whole.</b>
+{% if plan.has_decisions %}If it looks right, do nothing: from Monday the planner and the
+generator follow the optimizer's allocation ({{ plan.posts_next_week }} posts).
+To change it, edit the shares in the JSON report's <code>plan_diff</code> (or below) and
+hand it to whoever runs contentloop.{% else %}No optimizer decisions yet: next week keeps
+testing everything evenly.{% endif %}
+{% if plan.changes %}<ul class="changes">{% for c in plan.changes %}<li>{{ c }}</li>
+{% endfor %}</ul>{% endif %}</div>
+<div class="grid2 plan">{% for dim, rows in plan.dimensions.items() %}<div><table>
+<tr><th>{{ dim_labels.get(dim, dim) }}</th><th class="n">This week</th><th class="n">Next
+week</th><th class="n">Change</th></tr>
+{% for r in rows %}<tr class="{{ 'paused' if r.paused }}"><td>{{ r.label }}{% if r.paused %}
+(paused){% endif %}</td><td class="n">{{ r.this_week_posts }} · {{ fmt(r.this_week_share,
+"{:.0%}") }}</td><td class="n">{{ fmt(r.next_week_posts, "{:.1f}") }} · {{
+fmt(r.next_week_share, "{:.0%}") }}</td><td class="n {{ 'up' if (r.change or 0) > 0.05 else
+'down' if (r.change or 0) < -0.05 }}">{{ fmt(r.change * 100 if r.change is not none else none,
+"{:+.0f} pts") }}</td></tr>{% endfor %}</table></div>{% endfor %}</div>
+
+<h3>Top 3 and bottom 3 posts, and why</h3>
+<table><tr><th></th><th></th><th>Post</th><th>Why</th><th class="n">Value</th>
+<th class="n">Reach</th><th class="n">ER</th></tr>
+{% for label, group in (("top", a.top_posts), ("bottom", a.bottom_posts)) %}
+{% for p in group %}<tr><td>{{ "▲" if label == "top" else "▼" }}{{ loop.index }}</td>
+<td>{% if p.get("thumbnail") %}<img src="{{ p.thumbnail }}" alt=""
+ style="width:64px;border-radius:4px">{% endif %}</td>
+<td><b>{{ p.hook or "(no caption)" }}</b><div class="muted">{{ p.format }} · {{ p.pillar }} ·
+{{ p.hook_style }} · {{ "%02d"|format(p.hour_local) }}:00{% if p.trend %} · trend '{{ p.trend
+}}'{% endif %} · <code>{{ p.media_id }}</code></div></td>
+<td><ul class="why">{% for w in p.get("why", []) %}<li>{{ w }}</li>{% endfor %}</ul></td>
+<td class="n">{{ fmt(p.value, "{:,.0f}") }}</td><td class="n">{{ fmt(p.reach, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(p.engagement_rate, "{:.2%}") }}</td></tr>{% endfor %}{% endfor %}
 </table>
-{% if a.bottom_posts %}<div class="muted">Weakest: {% for p in a.bottom_posts %}
-<code>{{ p.media_id }}</code> ({{ p.format }}, value {{ fmt(p.value, "{:,.0f}") }}){{
- ", " if not loop.last }}{% endfor %}</div>{% endif %}
 
-{% if a.chart %}<h3>Charts</h3><img class="chart" alt="charts for {{ name }}" src="{{ a.chart }}">
-{% endif %}
+{% if a.charts %}<h3>Charts</h3>
+{% if a.charts.heatmap %}<img class="chart" alt="day by hour" src="{{ a.charts.heatmap }}">
+{% endif %}<div class="grid2">
+{% for key in ("followers", "reach_views", "er", "funnel") %}{% if a.charts.get(key) %}
+<img class="chart" alt="{{ key }}" src="{{ a.charts[key] }}">{% endif %}{% endfor %}
+</div>{% endif %}
 
-<h3>What worked</h3>
-<div class="muted">Raw medians per level this week (levels are confounded; the optimizer's
-model separates them). Lift is vs the account's median post value.</div>
-<div class="grid2">
-{% for dim, rows in a.what_worked.items() %}<div><table>
-<tr><th>{{ dim_labels[dim] }}</th><th class="n">Posts</th><th class="n">Median value</th>
-<th class="n">Median ER</th><th class="n">Lift</th></tr>
-{% for r in rows %}<tr><td>{{ r.level }}</td><td class="n">{{ r.posts }}</td>
-<td class="n">{{ fmt(r.median_value, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(r.median_engagement_rate, "{:.2%}") }}</td>
-<td class="n">{{ fmt(r.lift, "{:+.0%}") }}</td></tr>{% endfor %}
-</table></div>{% endfor %}
-</div>
-
-<h3>Experiments</h3>
-{% if a.experiments %}<table><tr><th>Dimension</th><th>Status</th><th>Next week's allocation</th>
-<th>Why</th></tr>
-{% for e in a.experiments %}<tr><td>{{ dim_labels.get(e.dimension, e.dimension) }}</td>
-<td><span class="tag {{ e.status }}">{{ e.status }}</span></td><td>
-{% for lv, p in e.allocation.items() %}<div><span class="bar" style="width:{{ (p*120)|round|int
-}}px"></span> {{ e.labels[lv] }} {{ "%.0f"|format(p*100) }}%</div>{% endfor %}</td>
-<td>{{ e.reason }}</td></tr>{% endfor %}</table>
-{% else %}<p class="muted">No optimizer decisions yet.</p>{% endif %}
-
-{% if a.get("money") %}<h3>Money funnel</h3><table><tr><th>Reach</th><th>Profile visits</th>
-<th>Link clicks</th><th>Revenue</th><th>Revenue / post</th><th>Revenue / 1k reach</th></tr>
-<tr><td class="n">{{ fmt(a.money.reach, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(a.money.profile_visits, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(a.money.link_clicks, "{:,.0f}") }}</td>
-<td class="n">{{ fmt(a.money.revenue, "{:,.2f}") }}</td>
-<td class="n">{{ fmt(a.money.revenue_per_post, "{:,.2f}") }}</td>
-<td class="n">{{ fmt(a.money.revenue_per_1k_reach, "{:,.2f}") }}</td></tr></table>{% endif %}
+<h3>Trend radar</h3>
+{% if a.trend_radar %}<table><tr><th>Opportunity</th><th>Pillar</th><th class="n">Score</th>
+<th>Why it is an opportunity</th><th>Used?</th></tr>
+{% for t in a.trend_radar %}<tr><td><b>{{ t.topic }}</b></td><td>{{ t.pillar or "—" }}</td>
+<td class="n">{{ fmt(t.score, "{:.2f}") }}</td><td>{{ t.explanation }}</td>
+<td><span class="tag {{ 'yes' if t.used else 'no' }}">{{ "used" if t.used else "not yet"
+}}</span>{% if t.used_by %}<div class="muted">{{ t.used_by|join(", ") }}</div>{% endif %}</td>
+</tr>{% endfor %}</table>
+{% else %}<p class="muted">No trend opportunities were scored this week.</p>{% endif %}
 
 {% if a.get("ledger") %}<h3>Experiment ledger</h3><div class="muted">Effect on value vs the
 dimension's average level, median and 90% credible interval; P(best) from the posterior.
@@ -441,8 +470,45 @@ dimension's average level, median and 90% credible interval; P(best) from the po
 }}</td><td class="n">{{ fmt(r.lift_lo, "{:+.0%}") }} … {{ fmt(r.lift_hi, "{:+.0%}") }}</td>
 <td class="n">{{ fmt(r.p_best, "{:.2f}") }}</td></tr>{% endfor %}</table>{% endif %}
 
-{% if a.data_quality %}<h3>Data quality</h3><ul>{% for q in a.data_quality %}<li>{{ q }}</li>
-{% endfor %}</ul>{% endif %}
+{% if a.experiments %}<details><summary>Optimizer allocation by dimension</summary>
+<table><tr><th>Dimension</th><th>Status</th><th>Next week's allocation</th><th>Why</th></tr>
+{% for e in a.experiments %}<tr><td>{{ dim_labels.get(e.dimension, e.dimension) }}</td>
+<td><span class="tag {{ e.status }}">{{ e.status }}</span></td><td>
+{% for lv, p in e.allocation.items() %}{% if p >= 0.03 %}<div><span class="bar"
+ style="width:{{ (p*120)|round|int }}px"></span> {{ e.labels[lv] }} {{ "%.0f"|format(p*100)
+}}%</div>{% endif %}{% endfor %}</td><td>{{ e.reason }}</td></tr>{% endfor %}</table>
+</details>{% endif %}
+
+{% if a.get("money") %}<h3>Money</h3><table><tr><th class="n">Reach</th>
+<th class="n">Profile visits</th><th class="n">Link clicks</th><th class="n">Revenue</th>
+<th class="n">Revenue / post</th><th class="n">Revenue / 1k reach</th>
+<th class="n">Generation cost / post</th></tr>
+<tr><td class="n">{{ fmt(a.money.reach, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.profile_visits, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.link_clicks, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue, "{:,.2f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue_per_post, "{:,.2f}") }}</td>
+<td class="n">{{ fmt(a.money.revenue_per_1k_reach, "{:,.2f}") }}</td>
+<td class="n">{{ fmt(a.money.get("generation_cost_per_post"), "{:,.3f}") }}</td></tr>
+</table>{% endif %}
+
+<details><summary>What worked (raw medians per level)</summary>
+<div class="muted">Levels are confounded (reels may also have run at better hours); the
+ledger above separates them. Lift is vs the account's median post value.</div>
+<div class="grid2">
+{% for dim, rows in a.what_worked.items() %}<div><table>
+<tr><th>{{ dim_labels[dim] }}</th><th class="n">Posts</th><th class="n">Median value</th>
+<th class="n">Median ER</th><th class="n">Lift</th></tr>
+{% for r in rows %}<tr><td>{{ r.level }}</td><td class="n">{{ r.posts }}</td>
+<td class="n">{{ fmt(r.median_value, "{:,.0f}") }}</td>
+<td class="n">{{ fmt(r.median_engagement_rate, "{:.2%}") }}</td>
+<td class="n">{{ fmt(r.lift, "{:+.0%}") }}</td></tr>{% endfor %}
+</table></div>{% endfor %}
+</div></details>
+
+<h3>Data quality</h3>{% if a.data_quality %}<ul>{% for q in a.data_quality %}<li>{{ q }}</li>
+{% endfor %}</ul>{% else %}<p class="muted">No gaps: every published post has insights and
+every day has account metrics.</p>{% endif %}
 </section>
 {% endfor %}
 </main></body></html>
@@ -459,19 +525,22 @@ _DIM_LABELS = {
 
 def _cards(acct: Mapping[str, Any]) -> list[tuple[str, dict[str, str]]]:
     cards = []
+    statuses = acct.get("kpi_status", {})
     for key, (label, pattern) in _KPI_LABELS.items():
         value = acct["kpis"].get(key)
         if value is None and key not in ("posts", "total_reach"):
             continue
         pct = acct.get("wow", {}).get(key, {}).get("delta_pct")
         if pct is None:
-            delta, cls = "no comparison", "flat"
+            delta = "no comparison"
         else:
             delta = f"{'▲' if pct > 0 else '▼' if pct < 0 else '•'} {pct:+.0%} vs last week"
-            cls = "up" if pct > 0 else "down" if pct < 0 else "flat"
-        cards.append(
-            (key, {"label": label, "value": _fmt(value, pattern), "delta": delta, "cls": cls})
-        )
+        st = statuses.get(key, {"status": "none", "why": ""})
+        cards.append((key, {
+            "label": label, "value": _fmt(value, pattern), "delta": delta,
+            "status": st["status"], "why": st["why"],
+            "status_text": {"none": "no benchmark"}.get(st["status"], st["status"]),
+        }))
     return cards
 
 
@@ -482,7 +551,9 @@ def render_html(report: Mapping[str, Any], out_dir: Path | str) -> Path:
     view = {
         "generated_at": report.get("generated_at", ""),
         "accounts": {
-            name: {**acct, "cards": _cards(acct), "chart": _account_chart(acct)}
+            name: {"money": None, "ledger": [], "trend_radar": [], **acct,
+                   "cards": _cards(acct), "charts": _charts(acct),
+                   "plan_diff": acct.get("plan_diff") or plan_diff([], [])}
             for name, acct in report.get("accounts", {}).items()
         },
     }
