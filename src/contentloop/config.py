@@ -20,6 +20,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -166,6 +167,32 @@ class AccountPolicyConfig(BaseModel):
         )
 
 
+class KpiRuleConfig(BaseModel):
+    """A KPI-threshold rule (`[[accounts.kpi_rules]]`), e.g. pause a pillar whose median
+    engagement rate stays below 1 % for two weeks. See contentloop.optimize.rules."""
+
+    dimension: Literal["format", "pillar", "hook_style", "slot_hour"]
+    metric: str = Field(min_length=1)  # "value" or a stored metric name, e.g. engagement_rate
+    below: float | None = None
+    above: float | None = None
+    weeks: int = Field(2, ge=1, le=52)
+    min_posts: int = Field(2, ge=1)
+    action: str = "pause"
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> KpiRuleConfig:
+        if (self.below is None) == (self.above is None):
+            raise ValueError("a KPI rule needs exactly one of below= or above=")
+        return self
+
+    def to_rule(self) -> Any:
+        """As `contentloop.optimize.rules.ThresholdRule` (imported lazily)."""
+        from .optimize.rules import ThresholdRule
+
+        return ThresholdRule(self.dimension, self.metric, below=self.below, above=self.above,
+                             weeks=self.weeks, min_posts=self.min_posts, action=self.action)
+
+
 class AccountConfig(BaseModel):
     handle: str = Field(pattern=r"^[A-Za-z0-9._]{1,30}$")
     ig_user_id: str = ""
@@ -188,6 +215,7 @@ class AccountConfig(BaseModel):
     brand: BrandConfig = BrandConfig()
     policy: AccountPolicyConfig = AccountPolicyConfig()
     creative: CreativeConfig = CreativeConfig()
+    kpi_rules: list[KpiRuleConfig] = []
 
     @field_validator("timezone")
     @classmethod

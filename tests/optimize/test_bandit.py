@@ -231,3 +231,63 @@ def test_excluded_levels_get_nothing() -> None:
     assert fmt.choice != "reel" and "reel" not in fmt.reason
     assert sum(fmt.probabilities.values()) == pytest.approx(1.0)
     assert min(p for lv, p in fmt.probabilities.items() if lv != "reel") >= 0.05
+
+
+def test_one_viral_post_does_not_crown_a_level() -> None:
+    # Equal formats; one image goes viral (15x). Gaussian noise chases it, Student-t does not.
+    obs = synthetic(45, seed=12, format_mult={"image": 1.0, "carousel": 1.0, "reel": 1.0})
+    i = next(k for k, o in enumerate(obs) if o.format == "image")
+    viral = obs[i]
+    obs[i] = Observation(viral.format, viral.pillar, viral.hook_style, viral.slot_hour,
+                         viral.value * 15.0, viral.at)
+    gaps = {}
+    for df in (0.0, 4.0):
+        bandit = ThompsonBandit(LEVELS, BanditConfig(robust_df=df, detect_drift=False), seed=1)
+        bandit.fit(obs)
+        eff = bandit.effects()["format"]
+        gaps[df] = eff["image"][0] - (eff["carousel"][0] + eff["reel"][0]) / 2
+    assert gaps[4.0] < gaps[0.0] - 0.05
+    assert abs(gaps[4.0]) < 0.25
+
+
+def drifting(seed: int, weeks_before: int, days_after: int) -> list[Observation]:
+    old = synthetic(21 * weeks_before, seed=seed,
+                    format_mult={"image": 2.5, "carousel": 1.0, "reel": 1.0})
+    start = old[-1].at + timedelta(hours=21)
+    new = synthetic(3 * days_after, seed=seed + 1,
+                    format_mult={"image": 1.0, "carousel": 1.0, "reel": 2.5}, start=start)
+    return old + new
+
+
+def test_drift_detector_finds_the_change_and_recovers() -> None:
+    # A hard case: random allocation, image and reel swap places (no shift in the mean),
+    # two weeks after the change. No discounting, so only the detector can forget.
+    found = 0
+    for seed in range(21, 33):
+        obs = drifting(seed=seed, weeks_before=6, days_after=14)
+        change = obs[21 * 6].at
+        now = obs[-1].at + timedelta(hours=1)
+        plain = ThompsonBandit(LEVELS, BanditConfig(gamma=1.0, detect_drift=False), seed=3)
+        plain.fit(obs, now=now)
+        assert plain.drift_at is None
+        stuck = plain.sample_preferences(np.random.default_rng(0))["format"]
+        assert stuck["image"] > stuck["reel"]
+        bandit = ThompsonBandit(LEVELS, BanditConfig(gamma=1.0), seed=3)
+        bandit.fit(obs, now=now)
+        if bandit.drift_at is None:
+            continue
+        # Boundaries two weeks back are tested every third day; earlier only forgets more.
+        assert -timedelta(days=7) <= bandit.drift_at - change <= timedelta(days=3)
+        probs = bandit.sample_preferences(np.random.default_rng(0))["format"]
+        assert probs["reel"] > probs["image"]
+        found += 1
+    assert found >= 7  # 8 of 12 at the time of writing
+
+
+def test_drift_detector_is_quiet_when_nothing_changes() -> None:
+    for seed in range(40, 52):
+        obs = synthetic(21 * 8, seed=seed,
+                        format_mult={"image": 2.0, "carousel": 1.0, "reel": 1.3})
+        bandit = ThompsonBandit(LEVELS, seed=seed)
+        bandit.fit(obs)
+        assert bandit.drift_at is None, seed

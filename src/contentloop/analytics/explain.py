@@ -61,7 +61,8 @@ def kpi_status(
         if value is not None and name in BENCHMARKS:
             lo, hi, source = BENCHMARKS[name]
             bench = "bad" if value < lo else "good" if value >= hi else "watch"
-            reasons.append(f"{_bench_word(bench)} benchmark {lo:g}-{hi:g} ({source})")
+            reasons.append(f"{_bench_word(bench)} the benchmark band {lo:.1%} to {hi:.1%} "
+                           f"({source})")
         trend: str | None = None
         pct = (wow.get(name) or {}).get("delta_pct")
         if value is not None and pct is not None:
@@ -181,16 +182,31 @@ def trend_radar(
     opportunities: Sequence[Opportunity], posts: Sequence[PostResult], limit: int = 8
 ) -> list[dict[str, Any]]:
     """The week's top opportunities, best first, each with who (if anyone) used it."""
+    best: dict[str, Opportunity] = {}
+    for o in opportunities:  # one row per topic: the same trend is re-scored every day
+        key = _norm(o.topic)
+        if key not in best or o.score > best[key].score:
+            best[key] = o
+    ids: dict[str, set[str]] = {}
+    for o in opportunities:
+        ids.setdefault(_norm(o.topic), set()).add(o.id)
     out = []
-    for o in sorted(opportunities, key=lambda o: -o.score)[:limit]:
-        users = [p for p in posts if (p.opportunity_id and p.opportunity_id == o.id)
-                 or (p.trend and p.trend.lower() == o.topic.lower())]
+    for o in sorted(best.values(), key=lambda o: -o.score)[:limit]:
+        key = _norm(o.topic)
+        users = [p for p in posts if p.published_at is not None and (
+            (p.opportunity_id and p.opportunity_id in ids[key])
+            or (p.trend and _norm(p.trend) == key))]
         out.append({
             "id": o.id, "topic": o.topic, "score": round(o.score, 4), "pillar": o.pillar,
             "explanation": o.explanation, "used": bool(users),
             "used_by": [p.media_id or p.post_id for p in users],
         })
     return out
+
+
+def _norm(topic: str) -> str:
+    """'Cold brew', 'cold-brew' and '#coldbrew' are one trend."""
+    return "".join(ch for ch in topic.lower() if ch.isalnum())
 
 
 # -- next week's plan as a diff ------------------------------------------------------------------
@@ -258,7 +274,7 @@ def plan_diff(
         "posts_this_week": len(done),
         "posts_next_week": total_next,
         "dimensions": dims,
-        "changes": summary,
+        "changes": [text for _size, text in sorted(summary, key=lambda c: -c[0])[:6]],
         "has_decisions": any(d.kind in PLAN_DIMENSIONS for d in decisions),
     }
 
@@ -280,16 +296,16 @@ _NAMES = {"format": "{}s", "pillar": "pillar '{}'", "hook_style": "'{}' hooks",
           "slot_hour": "posts at {}"}
 
 
-def _summarise(kind: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def _summarise(kind: str, rows: Sequence[Mapping[str, Any]]) -> list[tuple[float, str]]:
     out = []
     for r in rows:
         if r["paused"] and r["this_week_posts"]:
-            out.append(f"Pause {_NAMES[kind].format(r['label'])} (a KPI rule fired).")
+            out.append((2.0, f"Pause {_NAMES[kind].format(r['label'])} (a KPI rule fired)."))
             continue
         change = r["change"]
         if change is None or r["level"] == "other" or abs(change) < 0.15:
             continue
         word = "More" if change > 0 else "Fewer"
-        out.append(f"{word} {_NAMES[kind].format(r['label'])}: {r['this_week_share']:.0%} "
-                   f"-> {r['next_week_share']:.0%}.")
+        out.append((abs(change), f"{word} {_NAMES[kind].format(r['label'])}: "
+                                 f"{r['this_week_share']:.0%} → {r['next_week_share']:.0%}."))
     return out

@@ -333,7 +333,7 @@ _KPI_LABELS = {
     "posting_consistency": ("Posting consistency", "{:.0%}"),
     "business_value": ("Business value", "{:,.0f}"),
     "median_value": ("Median value / post", "{:,.1f}"),
-    "generation_cost_per_post": ("Generation cost / post", "{:,.3f}"),
+    "generation_cost_per_post": ("Generation cost / post", "${:,.3f}"),
 }
 
 
@@ -445,7 +445,7 @@ fmt(r.next_week_share, "{:.0%}") }}</td><td class="n {{ 'up' if (r.change or 0) 
 </table>
 
 {% if a.charts %}<h3>Charts</h3>
-{% if a.charts.heatmap %}<img class="chart" alt="day by hour" src="{{ a.charts.heatmap }}">
+{% if a.charts.get("heatmap") %}<img class="chart" alt="day by hour" src="{{ a.charts.heatmap }}">
 {% endif %}<div class="grid2">
 {% for key in ("followers", "reach_views", "er", "funnel") %}{% if a.charts.get(key) %}
 <img class="chart" alt="{{ key }}" src="{{ a.charts[key] }}">{% endif %}{% endfor %}
@@ -539,7 +539,7 @@ def _cards(acct: Mapping[str, Any]) -> list[tuple[str, dict[str, str]]]:
         cards.append((key, {
             "label": label, "value": _fmt(value, pattern), "delta": delta,
             "status": st["status"], "why": st["why"],
-            "status_text": {"none": "no benchmark"}.get(st["status"], st["status"]),
+            "status_text": "" if st["status"] == "none" else st["status"],
         }))
     return cards
 

@@ -16,9 +16,18 @@ from zoneinfo import ZoneInfo
 
 from ..domain import Account, Decision, Format
 from ..store import Store
-from ..store.analytics_repo import clicks_by, daily_series, revenue_by_post
+from ..store.analytics_repo import (
+    account_series,
+    clicks_by,
+    daily_series,
+    first_seen,
+    opportunities_between,
+    post_facts,
+    revenue_by_post,
+)
 from .account_sync import SYNCED_MARKER
 from .attribution import impute_reel_follows
+from .explain import PLAN_DIMENSIONS
 from .kpis import DEFAULT_WEIGHTS, M_REVENUE, AccountWeek, PostResult, ValueWeights
 from .report import build_weekly_report
 
@@ -37,33 +46,51 @@ def parse_week(text: str | None, now: datetime) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
 
 
+def _followers_at(counts: Mapping[str, float], day: str) -> int | None:
+    known = [d for d in counts if d <= day]
+    return int(counts[max(known)]) if known else None
+
+
 def results_from_store(
     store: Store, account: Account, start: datetime, end: datetime
 ) -> list[PostResult]:
-    """Planned posts in [start, end) with latest metrics, clicks and attributed revenue."""
+    """Planned posts in [start, end) with latest metrics, clicks, revenue, trend age, cost."""
     tz = ZoneInfo(account.timezone)
-    revenue = revenue_by_post(store, account.handle)
-    clicks = clicks_by(store, account.handle, "post_id")
+    h = account.handle
+    facts = post_facts(store, h, start, end)
+    revenue = revenue_by_post(store, h)
+    clicks = clicks_by(store, h, "post_id")
+    counts = daily_series(store, h, "followers_count")
+    seen = first_seen(store, h, {f.trend for f in facts})
     out = []
-    for post in store.posts(account.handle, start=start, end=end):
-        variant = store.get_variant(post.variant_id) if post.variant_id else None
-        assets = store.assets(post.id)
-        metrics = dict(store.latest_metrics(post.id))
-        if metrics and post.id in revenue:
-            metrics[M_REVENUE] = revenue[post.id]
-        if metrics and post.id in clicks:
-            metrics["link_clicks"] = float(clicks[post.id])
+    for f in facts:
+        metrics = dict(f.metrics)
+        if metrics and f.post_id in revenue:
+            metrics[M_REVENUE] = revenue[f.post_id]
+        if metrics and f.post_id in clicks:
+            metrics["link_clicks"] = float(clicks[f.post_id])
+        local = f.scheduled_at.astimezone(tz)
+        first = seen.get(f.trend.lower()) if f.trend else None
+        age = ((f.published_at - first).total_seconds() / 3600.0
+               if first is not None and f.published_at is not None else None)
         out.append(PostResult(
-            post_id=post.id, media_id=post.media_id or "", account=account.handle,
-            format=variant.format if variant else (post.format or Format.IMAGE),
-            pillar=variant.pillar if variant else "",
-            hook_style=variant.hook_style if variant else "",
-            hour_local=post.scheduled_at.astimezone(tz).hour,
-            published_at=post.published_at, metrics=metrics,
-            caption=variant.caption if variant else "",
-            duration_s=sum(a.duration_s for a in assets if a.role == "main"),
+            post_id=f.post_id, media_id=f.media_id, account=h,
+            format=_format(f.format), pillar=f.pillar, hook_style=f.hook_style,
+            hour_local=local.hour, published_at=f.published_at, metrics=metrics,
+            caption=f.caption, duration_s=f.duration_s,
+            followers=_followers_at(counts, local.date().isoformat()),
+            trend=f.trend, opportunity_id=f.opportunity_id,
+            trend_age_h=max(age, 0.0) if age is not None else None,
+            weekday_local=local.weekday(), generation_cost=f.generation_cost,
         ))
     return out
+
+
+def _format(name: str) -> Format | str:
+    try:
+        return Format(name)
+    except ValueError:
+        return name
 
 
 def thumbnail(path: str, size: int = 160) -> str | None:
@@ -81,16 +108,62 @@ def thumbnail(path: str, size: int = 160) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _thumbs(store: Store, posts: Sequence[PostResult]) -> dict[str, str]:
+def _thumbs(store: Store, account: str, start: datetime, end: datetime,
+            post_ids: Sequence[str]) -> dict[str, str]:
+    covers = {f.post_id: f.cover_path for f in post_facts(store, account, start, end)}
     out = {}
-    for p in posts:
-        images = [a for a in store.assets(p.post_id) if a.mime.startswith("image/")]
-        covers = [a for a in images if a.role == "cover"] or images
-        if covers:
-            uri = thumbnail(covers[0].path)
-            if uri:
-                out[p.post_id] = uri
+    for pid in post_ids:
+        uri = thumbnail(covers[pid]) if covers.get(pid) else None
+        if uri:
+            out[pid] = uri
     return out
+
+
+def online_grid(
+    series: Sequence[tuple[str, float, dict[str, Any]]], tz: ZoneInfo, week_start: datetime,
+) -> tuple[list[list[float | None]] | None, dict[int, float]]:
+    """`online_followers` (UTC hours per day) as a local weekday x hour grid for the week,
+    and the mean per local hour. (None, {}) when nothing was synced."""
+    cells: dict[tuple[int, int], list[float]] = {}
+    lo, hi = week_start - timedelta(days=1), week_start + timedelta(days=8)
+    for day, _v, payload in series:
+        d = date.fromisoformat(day)
+        if not lo.date() <= d <= hi.date():
+            continue
+        for hour, count in (payload.get("hours_utc") or {}).items():
+            at = datetime(d.year, d.month, d.day, int(hour), tzinfo=UTC)
+            if not week_start <= at < week_start + timedelta(days=7):
+                continue
+            local = at.astimezone(tz)
+            cells.setdefault((local.weekday(), local.hour), []).append(float(count))
+    if not cells:
+        return None, {}
+    grid: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+    for (wd, hr), vals in cells.items():
+        grid[wd][hr] = sum(vals) / len(vals)
+    by_hour: dict[int, list[float]] = {}
+    for (_wd, hr), vals in cells.items():
+        by_hour.setdefault(hr, []).extend(vals)
+    return grid, {hr: sum(v) / len(v) for hr, v in by_hour.items()}
+
+
+def followers_daily(
+    days: Sequence[str], gained: Mapping[str, float], counts: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """Per day: followers gained (API `follower_count`), net change (follower-count
+    readings) and lost = gained - net (the API reports no unfollows per day)."""
+    out = []
+    for d in days:
+        prev = (date.fromisoformat(d) - timedelta(days=1)).isoformat()
+        net = counts[d] - counts[prev] if d in counts and prev in counts else None
+        g = gained.get(d)
+        lost = max(g - net, 0.0) if g is not None and net is not None else None
+        out.append({"day": d, "gained": g, "lost": lost, "net": net, "count": counts.get(d)})
+    return out
+
+
+_SERIES = ("new_followers", "followers_count", "profile_visits", "online_followers",
+           SYNCED_MARKER)
 
 
 def weekly_report(
@@ -103,76 +176,132 @@ def weekly_report(
     ledgers: Mapping[str, list[dict[str, Any]]] | None = None,
     cost_per_post: float | None = None,
 ) -> dict[str, Any]:
-    """The report JSON for the 7 days from `week_start`, with last week for deltas."""
+    """The report JSON for the 7 days from `week_start`, with last week for deltas.
+
+    `cost_per_post` overrides the measured generation cost (LLM usage rows) when given.
+    """
     week_end = week_start + timedelta(days=7)
     weeks: dict[str, AccountWeek] = {}
     decisions: list[Decision] = []
     extras: dict[str, dict[str, Any]] = {}
     for acc in accounts:
         h = acc.handle
-        new_f = daily_series(store, h, "new_followers")
+        tz = ZoneInfo(acc.timezone)
+        series = account_series(store, h, _SERIES)
+        new_f = {d: v for d, v, _ in series["new_followers"]}
+        counts = {d: v for d, v, _ in series["followers_count"]}
+        synced = {d: p for d, _v, p in series[SYNCED_MARKER]}
 
         def week(
-            start: datetime, prev: AccountWeek | None, h: str = h,
-            new_f: dict[str, float] = new_f, acc: Account = acc,
+            start: datetime, prev: AccountWeek | None, acc: Account = acc,
+            new_f: dict[str, float] = new_f, counts: dict[str, float] = counts,
+            synced: dict[str, dict[str, Any]] = synced, tz: ZoneInfo = tz,
+            series: dict[str, list[tuple[str, float, dict[str, Any]]]] = series,
         ) -> AccountWeek:
             end = start + timedelta(days=7)
             posts = results_from_store(store, acc, start, end)
             days = [(start + timedelta(days=i)).date().isoformat() for i in range(7)]
             known = [new_f[d] for d in days if d in new_f]
             posts = impute_reel_follows(posts, float(sum(known)) if known else None)
-            counts = daily_series(store, h, "followers_count")
             inside = [counts[d] for d in sorted(counts) if d in days]
             notes = []
             for d in days:
-                for day, _v, payload in store.account_metrics(h, SYNCED_MARKER):
-                    if day == d and payload.get("missing"):
-                        notes.append(f"{d}: no {', '.join(sorted(payload['missing']))}")
+                missing = (synced.get(d) or {}).get("missing")
+                if d not in synced and date.fromisoformat(d) + timedelta(days=2) <= now.date():
+                    notes.append(f"{d}: account metrics were not synced")
+                elif missing:
+                    notes.append(f"{d}: no {', '.join(sorted(missing))}")
+            grid, by_hour = online_grid(series["online_followers"], tz, start)
             return AccountWeek(
-                account=h, week_start=start, posts=posts,
+                account=acc.handle, week_start=start, posts=posts,
                 followers_start=int(inside[0]) if len(inside) > 1 else None,
                 followers_end=int(inside[-1]) if len(inside) > 1 else None,
-                previous=prev, notes=tuple(notes[:10]),
+                previous=prev, notes=tuple(_squash(notes)), online_local=by_hour,
+                online_grid=grid, opportunities=tuple(opportunities_between(
+                    store, acc.handle, start, end + timedelta(days=1))),
+                plan_posts=acc.posts_per_day * 7,
             )
 
         prev = week(week_start - timedelta(days=7), None)
         weeks[h] = week(week_start, prev)
-        decisions.extend(store.decisions(h))
+        decisions.extend(decisions_as_of(store, h, week_end + timedelta(days=1)))
         days = [(week_start + timedelta(days=i)).date().isoformat() for i in range(7)]
         estimated = [p.post_id for p in weeks[h].posts if p.metrics.get("follows_estimated")]
-        revenue = sum(float(p.metrics.get(M_REVENUE, 0.0)) for p in weeks[h].published)
-        reach = sum(float(p.metrics.get("reach", 0.0)) for p in weeks[h].published)
-        n_pub = len(weeks[h].published)
+        published = weeks[h].published
+        revenue = sum(float(p.metrics.get(M_REVENUE, 0.0)) for p in published)
+        reach = sum(float(p.metrics.get("reach", 0.0)) for p in published)
+        n_pub = len(published)
         clicks = sum(clicks_by(store, h, "post_id", week_start, week_end).values())
+        visits = {d: v for d, v, _ in series["profile_visits"]}
+        costs = [p.generation_cost for p in published if p.generation_cost is not None]
         extras[h] = {
             "followers_per_day": {d: new_f.get(d) for d in days},
+            "followers_daily": followers_daily(days, new_f, counts),
             "money": {
                 "reach": reach,
-                "profile_visits": sum(
-                    daily_series(store, h, "profile_visits").get(d, 0.0) for d in days),
+                "profile_visits": sum(visits.get(d, 0.0) for d in days),
                 "link_clicks": clicks,
                 "revenue": revenue,
                 "revenue_per_post": revenue / n_pub if n_pub else None,
                 "revenue_per_1k_reach": 1000 * revenue / reach if reach else None,
-                "generation_cost_per_post": cost_per_post,
+                "generation_cost_per_post": cost_per_post if cost_per_post is not None
+                else (sum(costs) / len(costs) if costs else None),
+                "generation_cost_total": sum(costs) if costs else None,
             },
             "follows_estimated_posts": estimated,
-            "thumbnails": _thumbs(store, weeks[h].published),
             "ledger": list((ledgers or {}).get(h, [])),
         }
     report = build_weekly_report(weeks, decisions, now, weights)
     report["week_start"] = week_start.date().isoformat()
-    for h, extra in extras.items():
+    for acc in accounts:
+        h = acc.handle
+        extra = extras[h]
         acct = report["accounts"][h]
-        acct.update({k: v for k, v in extra.items() if k != "thumbnails"})
+        acct.update(extra)
+        shown = [r["post_id"] for r in acct["top_posts"] + acct["bottom_posts"]]
+        thumbs = _thumbs(store, h, week_start, week_end, shown)
         for row in acct["top_posts"] + acct["bottom_posts"] + acct["posts"]:
-            row["thumbnail"] = extra["thumbnails"].get(row["post_id"])
+            row["thumbnail"] = thumbs.get(row["post_id"])
         if extra["follows_estimated_posts"]:
             acct["data_quality"].append(
                 f"{len(extra['follows_estimated_posts'])} reel(s) have estimated follows "
                 "(the API gives none for reels; see docs/KPIS.md)"
             )
+        young = [p.media_id for p in weeks[h].published
+                 if p.published_at is not None and now - p.published_at < timedelta(hours=72)]
+        if young:
+            acct["data_quality"].append(
+                f"{len(young)} post(s) are under 72 h old: their numbers will still grow.")
     return report
+
+
+def decisions_as_of(store: Store, account: str, cutoff: datetime) -> list[Decision]:
+    """The optimizer's latest refit made before `cutoff`: one decision per dimension plus
+    every rule pause of that refit (a past week's report shows the plan made back then)."""
+    earlier = [d for d in store.decisions(account, latest_only=False) if d.made_at < cutoff]
+    out: list[Decision] = []
+    seen: set[str] = set()
+    latest_at = None
+    for d in earlier:  # newest first
+        if d.kind in PLAN_DIMENSIONS and d.kind not in seen:
+            seen.add(d.kind)
+            out.append(d)
+            latest_at = latest_at or d.made_at
+    out += [d for d in earlier if d.kind not in PLAN_DIMENSIONS and d.made_at == latest_at]
+    return out
+
+
+def _squash(notes: Sequence[str], limit: int = 6) -> list[str]:
+    """Keep data-quality notes short: identical gaps on many days become one line."""
+    by_gap: dict[str, list[str]] = {}
+    for n in notes:
+        day, _, gap = n.partition(": ")
+        by_gap.setdefault(gap, []).append(day)
+    out = []
+    for gap, days in by_gap.items():
+        out.append(f"{days[0]}: {gap}" if len(days) == 1
+                   else f"{len(days)} days ({days[0]} … {days[-1]}): {gap}")
+    return out[:limit]
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:

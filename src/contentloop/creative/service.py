@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from contentloop.store import Store, creative_repo
 from .engine import TemplateGenerator
 from .generator import Generator, Preferences
 from .learning import kept_ratio, merge_preferences, review_preferences
+from .llm_engine import GenerationJob
 from .usage import UsageRecord
 
 LEARN_WINDOW = timedelta(days=180)
@@ -68,6 +69,32 @@ class CreativeRouter:
             account, post, opportunities, n, recent_captions=recent_captions,
             preferences=self.preferences_for(account, preferences),
         )
+
+    def generate_batch(self, jobs: Sequence[GenerationJob]) -> list[list[Variant]]:
+        """Many posts at once: an engine that batches (the LLM) keeps its calls in flight."""
+        out: list[list[Variant] | None] = [None] * len(jobs)
+        by_engine: dict[int, tuple[Generator, list[int]]] = {}
+        for i, job in enumerate(jobs):
+            eng = self.engine_for(job.account.handle)
+            by_engine.setdefault(id(eng), (eng, []))[1].append(i)
+        for eng, idx in by_engine.values():
+            mine = [
+                replace(jobs[i], preferences=self.preferences_for(jobs[i].account,
+                                                                  jobs[i].preferences))
+                for i in idx
+            ]
+            batch = getattr(eng, "generate_batch", None)
+            if callable(batch):
+                results = batch(mine)
+            else:
+                results = [
+                    eng.generate(j.account, j.post, j.opportunities, j.n,
+                                 recent_captions=j.recent_captions, preferences=j.preferences)
+                    for j in mine
+                ]
+            for i, variants in zip(idx, results, strict=True):
+                out[i] = variants
+        return [v or [] for v in out]
 
     def close(self) -> None:
         for eng in {id(e): e for e in [self.default, *self.engines.values()]}.values():

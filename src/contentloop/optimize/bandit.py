@@ -22,6 +22,7 @@ DIMENSIONS: tuple[str, ...] = ("format", "pillar", "hook_style", "slot_hour")
 
 _WEEK_S = 7 * 24 * 3600.0
 _INTERCEPT_SD = 10.0  # vague: the account's mean log value is learned from data
+_CLIPPED_Z2 = 0.996  # E[min(z², 9)] for a standard normal z
 
 #: Markers in Decision.reason that readers (the report) key on; keep them stable.
 STILL_TESTING = "still testing"
@@ -54,11 +55,16 @@ class BanditConfig:
     """Knobs, all with defaults from the research notes (docs/KPIS.md explains them)."""
 
     gamma: float = 0.85  # weight per week of age (half-life about 4 weeks)
-    epsilon: float = 0.02  # exploration floor per level (keeps logged propensities > 0)
+    # Exploration floor per level: keeps logged propensities > 0 (off-policy evaluation).
+    # Thompson sampling explores by itself; every forced random post costs value (a random
+    # format alone loses about half the achievable gain), so the floor is kept small.
+    epsilon: float = 0.005
     prior_sd: float = 1.0  # prior sd of each effect on the log scale (e^1 = 2.7x)
+    # Per-dimension override of prior_sd, e.g. {"hook_style": 0.35}; hours use hour_prior_sd.
+    dimension_prior_sd: Mapping[str, float] | None = None
     noise_sd_prior: float = 0.8  # prior guess of the per-post noise sd (log scale)
     noise_prior_n: float = 5.0  # pseudo-observations behind that guess
-    max_explore: float = 0.1  # cap on the total share spent on the floor, per dimension
+    max_explore: float = 0.02  # cap on the total share spent on the floor, per dimension
     draws: int = 1000  # Thompson draws used to estimate selection probabilities
     win_probability: float = 0.9  # P(best beats runner-up) to call it a winner
     hour_length_scale: float = 3.0  # hours: neighbouring hours share evidence (0 = off)
@@ -72,7 +78,7 @@ class BanditConfig:
     detect_drift: bool = True
     drift_z: float = 4.0
     drift_min_days: int = 2
-    drift_max_days: int = 14
+    drift_max_days: int = 42
     drift_reset_weight: float = 0.05
 
 
@@ -139,8 +145,10 @@ class ThompsonBandit:
         p = len(index)
         mean = np.zeros(p)
         cov = np.eye(p) * self.config.prior_sd**2
+        sds = self.config.dimension_prior_sd or {}
         for (dim, level), i in index.items():
             mean[i] = self.prior_mean.get(dim, {}).get(level, 0.0)
+            cov[i, i] = sds.get(dim, self.config.prior_sd) ** 2
         ell = self.config.hour_length_scale
         hours = [(int(lv), i) for (dim, lv), i in index.items() if dim == "slot_hour"]
         if ell > 0 and hours:
@@ -259,7 +267,11 @@ class ThompsonBandit:
         day = 24 * 3600.0
         found: float | None = None
         strongest = cfg.drift_z
-        for k in range(cfg.drift_min_days, cfg.drift_max_days + 1):
+        # Daily boundaries for two weeks, then every third day: a drift found weeks ago must
+        # stay found, or its old posts would come back at full weight.
+        days = [k for k in range(cfg.drift_min_days, cfg.drift_max_days + 1)
+                if k <= 14 or k % 3 == 0]
+        for k in days:
             cut = k * day
             after, before = ages <= cut, ages > cut
             n_after = int(after.sum())
@@ -273,8 +285,10 @@ class ThompsonBandit:
             pred_var = sigma2 * self._t_var + np.einsum("ij,jk,ik->i", xa, cov, xa)
             z = np.clip((y[after] - base - xa @ mean) / np.sqrt(pred_var), -3.0, 3.0)
             level = abs(float(z.sum())) / math.sqrt(n_after)
-            if level > strongest:
-                found, strongest = cut, level
+            spread = (float((z**2).sum()) - n_after * _CLIPPED_Z2) / math.sqrt(2.0 * n_after)
+            score = max(level, spread)
+            if score > strongest:
+                found, strongest = cut, score
         return found
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:

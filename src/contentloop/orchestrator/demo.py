@@ -14,20 +14,44 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..config import Settings
-from ..domain import Account, ContentloopError, PostState, SimulatedClock
+from ..domain import Account, ContentloopError, Pillar, PostState, SimulatedClock
 from ..logs import configure, register_secret
 from .wiring import LoopParts, build_loop
 
 #: Demo weeks start on a fixed Monday so the same seed gives the same week.
 DEMO_START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
 
+@dataclass(frozen=True)
+class _Sandbox:
+    """A varied sandbox account for multi-account demos (own voice, colours, calls to action)."""
+
+    handle: str
+    niche: str
+    timezone: str
+    pillars: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    audience: str
+    ctas: tuple[str, ...]
+    colors: tuple[str, str, str]
+
+
 _EXTRA_ACCOUNTS = [
-    ("sandbox_fitness", "home workouts for busy parents", "America/New_York",
-     ["strength", "mobility", "nutrition"], ["#homeworkout", "#fitover40", "#mobility"]),
-    ("sandbox_kitchen", "weeknight home cooking", "Asia/Tokyo",
-     ["recipes", "meal prep", "technique"], ["#weeknightdinner", "#mealprep", "#homecooking"]),
-    ("sandbox_plants", "indoor plants for beginners", "Australia/Sydney",
-     ["care", "propagation", "styling"], ["#houseplants", "#plantcare", "#urbanjungle"]),
+    _Sandbox("sandbox_fitness", "home workouts for busy parents", "America/New_York",
+             ("strength", "mobility", "nutrition"), ("#homeworkout", "#fitover40", "#mobility"),
+             "parents who have 20 minutes and no gym",
+             ("Save this for tomorrow's workout.", "Follow for 20-minute sessions that work."),
+             ("#10243a", "#ff6b4a", "#f4f7fb")),
+    _Sandbox("sandbox_kitchen", "weeknight home cooking", "Asia/Tokyo",
+             ("recipes", "meal prep", "technique"),
+             ("#weeknightdinner", "#mealprep", "#homecooking"),
+             "home cooks who want dinner on the table in 30 minutes",
+             ("Save this for your next grocery run.", "Follow for one weeknight dinner a day."),
+             ("#3b2416", "#e8a33d", "#fff8ee")),
+    _Sandbox("sandbox_plants", "indoor plants for beginners", "Australia/Sydney",
+             ("care", "propagation", "styling"), ("#houseplants", "#plantcare", "#urbanjungle"),
+             "new plant parents who keep killing their pothos",
+             ("Save this before your next watering day.", "Follow for one plant fix a day."),
+             ("#1d3b2a", "#9fd36b", "#f3f8ef")),
 ]
 
 
@@ -65,21 +89,25 @@ def demo_accounts(settings: Settings, n: int) -> list[Account]:
     accounts = list(base[:n])
     i = 0
     while len(accounts) < n:
-        handle, niche, tz, pillars, tags = _EXTRA_ACCOUNTS[i % len(_EXTRA_ACCOUNTS)]
+        sb = _EXTRA_ACCOUNTS[i % len(_EXTRA_ACCOUNTS)]
         suffix = f"_{i // len(_EXTRA_ACCOUNTS) + 2}" if i >= len(_EXTRA_ACCOUNTS) else ""
-        from ..domain import Pillar
-
         brand = replace(
             base[0].brand,
-            pillars=tuple(Pillar(p, 1.0, (p,)) for p in pillars),
-            hashtags_niche=tuple(tags),
-            hashtags_branded=(f"#{handle.split('_')[1]}loop",),
+            audience=sb.audience,
+            pillars=tuple(Pillar(p, 1.0, (p,)) for p in sb.pillars),
+            hashtags_niche=sb.hashtags,
+            hashtags_branded=(f"#{sb.handle.split('_')[1]}loop",),
             hashtags_broad=(),
             banned_words=(),
+            ctas=sb.ctas,
+            colors=sb.colors,
+            do_examples=(),
+            dont_examples=(),
         )
         accounts.append(
-            replace(base[0], handle=handle + suffix, niche=niche, timezone=tz, brand=brand,
-                    ig_user_id="", hashtags_to_watch=tuple(t.lstrip("#") for t in tags))
+            replace(base[0], handle=sb.handle + suffix, niche=sb.niche, timezone=sb.timezone,
+                    brand=brand, ig_user_id="",
+                    hashtags_to_watch=tuple(t.lstrip("#") for t in sb.hashtags))
         )
         i += 1
     return accounts
@@ -118,6 +146,7 @@ def run_demo(
         api_version=settings.instagram.api_version,
         source_specs={a.handle: [s.model_dump() for s in a.sources] for a in settings.accounts},
         policies={a.handle: a.policy.to_settings() for a in settings.accounts},
+        kpi_rules={a.handle: [r.to_rule() for r in a.kpi_rules] for a in settings.accounts},
         creative_engines={a.handle: a.creative.engine for a in settings.accounts},
         llm=settings.llm,
         faults=options.faults,

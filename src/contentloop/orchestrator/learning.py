@@ -36,7 +36,8 @@ class Learner:
     seed: int = 0
     min_age: timedelta = timedelta(hours=24)
     config: BanditConfig = field(default_factory=BanditConfig)
-    rules: Sequence[ThresholdRule] = ()
+    #: KPI-threshold rules: one list for every account, or per handle (from contentloop.toml).
+    rules: Sequence[ThresholdRule] | Mapping[str, Sequence[ThresholdRule]] = ()
     _hour_cache: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def _new_followers(self, account: Account) -> dict[str, float]:
@@ -67,7 +68,7 @@ class Learner:
                 slot_hour=r.hour_local,
                 value=business_value(r, self.weights),
                 at=r.published_at,
-                metrics={k: float(v) for k, v in r.metrics.items()},
+                metrics=_rule_metrics(r, self.weights),
             )
             for r in filled
             if r.published_at is not None
@@ -102,12 +103,18 @@ class Learner:
         """Fit on every mature result; store rule pauses and one decision per dimension."""
         now = self.clock.now()
         bandit, obs = self.bandit(account)
-        pauses = evaluate_rules(account.handle, self.rules, obs, now) if self.rules else []
+        rules = self.rules_for(account)
+        pauses = evaluate_rules(account.handle, rules, obs, now) if rules else []
         decisions = bandit.decide(account.handle, now, exclude=paused_levels(pauses))
         self.store.save_decisions([*pauses, *decisions])
         effects = bandit.effects()["slot_hour"]
         self._hour_cache[account.handle] = {int(h): m for h, (m, _sd) in effects.items()}
         return [*pauses, *decisions]
+
+    def rules_for(self, account: Account) -> Sequence[ThresholdRule]:
+        if isinstance(self.rules, Mapping):
+            return tuple(self.rules.get(account.handle, ()))
+        return tuple(self.rules)
 
     def preferences(self, account: Account) -> dict[str, dict[str, float]] | None:
         decisions = self.store.decisions(account.handle)
@@ -156,6 +163,16 @@ class Learner:
                     "lift_hi": math.exp(hi) - 1, "p_best": float(best[j]),
                 })
         return rows
+
+
+def _rule_metrics(result: PostResult, weights: ValueWeights) -> dict[str, float]:
+    """Raw metrics plus the per-post KPIs (engagement_rate, saves_per_reach, ...) that
+    KPI-threshold rules in contentloop.toml name."""
+    from ..analytics.kpis import post_kpis
+
+    out = {k: float(v) for k, v in result.metrics.items()}
+    out.update({k: float(v) for k, v in post_kpis(result, weights).items() if v is not None})
+    return out
 
 
 def write_weekly_report(

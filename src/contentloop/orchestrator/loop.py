@@ -117,26 +117,41 @@ class Loop:
 
     # -- generate ----------------------------------------------------------------------------
     def generate(self) -> int:
+        """Variants for every planned post; each post leads with a trend not used this week.
+
+        All of an account's planned posts go to the generator in one batch, so an engine
+        that can (the LLM one) keeps its calls in flight together.
+        """
+        from ..creative.llm_engine import GenerationJob
+
         n = 0
         for acc in self.accounts:
+            posts = self.store.posts(acc.handle, states=[PostState.PLANNED])
+            if not posts:
+                continue
             opportunities = self.store.opportunities(acc.handle, limit=20)
             recent = self.store.recent_captions(acc.handle, self.clock.now() - timedelta(days=90))
             prefs = self.optimizer.preferences(acc) if self.optimizer else None
             used = self.store.recent_trends(acc.handle, self.clock.now() - timedelta(days=7))
-            for post in self.store.posts(acc.handle, states=[PostState.PLANNED]):
-                fresh = [o for o in opportunities if o.topic.lower() not in used]
-                variants = self.generator.generate(
-                    acc, post, fresh, acc.variants_per_day,
-                    recent_captions=recent, preferences=prefs,
-                )
+            fresh = [o for o in opportunities if o.topic.lower() not in used]
+            jobs = [
+                GenerationJob(acc, post, fresh[k:] if k < len(fresh) else [],
+                              acc.variants_per_day, recent_captions=recent, preferences=prefs)
+                for k, post in enumerate(posts)
+            ]
+            batch = getattr(self.generator, "generate_batch", None)
+            results = batch(jobs) if callable(batch) else [
+                self.generator.generate(j.account, j.post, j.opportunities, j.n,
+                                        recent_captions=j.recent_captions,
+                                        preferences=j.preferences)
+                for j in jobs
+            ]
+            for post, variants in zip(posts, results, strict=True):
                 self.store.save_variants(variants)
                 self.store.transition(
                     post.id, PostState.DRAFTED, actor=f"generator:{variants[0].generator}",
                     reason=f"{len(variants)} variants",
                 )
-                recent = [*recent, *(v.caption for v in variants)]
-                if variants[0].trend:  # each post leads with a different trend
-                    used.add(variants[0].trend.lower())
                 n += 1
         self.counts.drafted += n
         return n

@@ -172,6 +172,7 @@ class WorkerContext:
             access_tokens=tokens or None,
             api_version=s.instagram.api_version,
             worker=self.name,
+            kpi_rules={a.handle: [r.to_rule() for r in a.kpi_rules] for a in s.accounts},
         )
         parts.loop.horizon_days = self.options.horizon_days
         parts.loop.publish_lead = timedelta(minutes=s.instagram.publish_lead_minutes)

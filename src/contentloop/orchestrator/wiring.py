@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..analytics.kpis import AccountWeek
-from ..analytics.report import build_weekly_report, render_html
+from ..analytics.report import render_html
 from ..creative.service import build_generator
 from ..domain import Account, Clock, ContentloopError, Opportunity
 from ..instagram.client import GraphClient
@@ -82,24 +81,17 @@ class LoopParts:
         return records
 
     def write_report(self, out: Path) -> tuple[Path, Path]:
+        """The report of the 7 days before the last one (analytics.service: charts, why, radar,
+        plan), with the week before for deltas."""
         import json
 
+        from ..analytics.service import weekly_report
+
         now = self.clock.now()
-        weeks: dict[str, AccountWeek] = {}
-        decisions: list[Any] = []
-        for acc in self.loop.accounts:
-            since = now - timedelta(days=8)
-            results = self.loop.results(acc, since=since)
-            followers = self.store.account_metrics(acc.handle, "followers_count")
-            weeks[acc.handle] = AccountWeek(
-                account=acc.handle,
-                week_start=now - timedelta(days=7),
-                posts=results,
-                followers_start=int(followers[0][1]) if followers else None,
-                followers_end=int(followers[-1][1]) if followers else None,
-            )
-            decisions.extend(self.store.decisions(acc.handle))
-        report = build_weekly_report(weeks, decisions, now)
+        ledgers = {acc.handle: self.learner.ledger(acc) for acc in self.loop.accounts}
+        # 8 days back: a demo settles one day after its last post.
+        report = weekly_report(self.store, self.loop.accounts, now - timedelta(days=8), now,
+                               weights=self.learner.weights, ledgers=ledgers)
         self.store.save_report(report.get("week_start", now.date().isoformat()), report)
         path_json = out / "report.json"
         path_json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
@@ -172,6 +164,7 @@ def build_loop(
     faults: str | None = None,  # simulator fault SPEC (see sim/faultspec.py)
     cipher: Any = None,  # publish.tokens.TokenCipher: keep tokens encrypted in the store
     music: dict[str, Path] | None = None,  # handle -> music bed for reels (render.Renderer)
+    kpi_rules: dict[str, list[Any]] | None = None,  # handle -> optimize.rules.ThresholdRule
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
     closers: list[Callable[[], None]] = []
@@ -276,6 +269,7 @@ def build_loop(
         results_for=lambda acc, since: loop.results(acc, since=since),
         online_followers_for=online_followers,
         seed=seed,
+        rules=kpi_rules or {},
     )
     loop.optimizer = learner
     from ..policy.approvals import Approvals

@@ -226,7 +226,10 @@ class Renderer:
             beats = [b for b in v.beats if b.voice_over.strip() or b.on_screen.strip()]
         inputs = {
             "template": TEMPLATE_VERSION, "kind": kind, "size": list(VERTICAL),
-            "beats": [[b.on_screen, b.voice_over] for b in beats], "tts": tts.name,
+            # a silent beat lasts its scripted time, so that time is an input too
+            "beats": [[b.on_screen, b.voice_over] if b.voice_over.strip()
+                      else [b.on_screen, "", round(b.end_s - b.start_s, 3)] for b in beats],
+            "tts": tts.name,
             "fps": FPS, "preset": PRESET, "settings": s.fingerprint(), "audio": AUDIO_VERSION,
             "music": file_digest(s.music) if s.music is not None else None,
             **({"motion": [PAN_X, PAN_Y]} if self.motion else {}),

@@ -19,9 +19,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import ContentloopError, utc
+from ..domain import ContentloopError, Opportunity, utc
 from .repo import Store
+from .tables import (
+    AccountMetricRow,
+    AssetRow,
+    MetricSnapshotRow,
+    OpportunityRow,
+    PostRow,
+    SignalRow,
+    VariantRow,
+)
 from .tables_analytics import ClickRow, LinkRow, RevenueRow
+from .tables_creative import LlmUsageRow
 
 
 class RevenueImportError(ContentloopError):
@@ -142,7 +152,7 @@ def clicks_by(
             q = q.where(ClickRow.at >= start)
         if end is not None:
             q = q.where(ClickRow.at < end)
-        return {str(k): int(n) for k, n in s.execute(q).tuples()}
+        return {str(k): int(n) for k, n in s.execute(q).all()}
 
 
 @dataclass
@@ -210,7 +220,7 @@ def revenue_by_post(
         link_posts = {
             code: post for code, post in s.execute(
                 select(LinkRow.code, LinkRow.post_id).where(LinkRow.account == account)
-            ).tuples()
+            ).all()
         }
     out: dict[str, float] = {}
     for r in rows:
@@ -231,3 +241,138 @@ def save_daily(store: Store, account: str, rows: Iterable[tuple[str, str, float,
         store.save_account_metric(account, day, metric, float(value), payload)
         n += 1
     return n
+
+
+@dataclass(frozen=True, slots=True)
+class PostFacts:
+    """What the report needs of one post, read in a handful of queries for a whole window."""
+
+    post_id: str
+    scheduled_at: datetime
+    published_at: datetime | None
+    media_id: str
+    format: str
+    pillar: str = ""
+    hook_style: str = ""
+    caption: str = ""
+    trend: str = ""
+    opportunity_id: str = ""
+    generator: str = "template"
+    metrics: dict[str, float] = field(default_factory=dict)
+    duration_s: float = 0.0
+    cover_path: str = ""
+    generation_cost: float | None = None
+
+
+def post_facts(store: Store, account: str, start: datetime, end: datetime) -> list[PostFacts]:
+    """Posts scheduled in [start, end) with variant, latest snapshot, assets and LLM cost.
+
+    Five queries whatever the number of posts (the per-post repository calls made a
+    10,000-post report take minutes). Generation cost: the sum of the post's LLM usage
+    rows; 0 for template-engine posts without any; None when unknown.
+    """
+    window = (PostRow.account == account, PostRow.scheduled_at >= start,
+              PostRow.scheduled_at < end)
+    with store.session() as s:
+        rows = s.execute(
+            select(PostRow, VariantRow).outerjoin(VariantRow, VariantRow.id == PostRow.variant_id)
+            .where(*window).order_by(PostRow.scheduled_at, PostRow.id)
+        ).all()
+        latest = (select(MetricSnapshotRow.post_id, func.max(MetricSnapshotRow.age_hours)
+                         .label("age")).join(PostRow, PostRow.id == MetricSnapshotRow.post_id)
+                  .where(*window).group_by(MetricSnapshotRow.post_id).subquery())
+        metrics = {
+            pid: dict(m) for pid, m in s.execute(
+                select(MetricSnapshotRow.post_id, MetricSnapshotRow.metrics).join(
+                    latest, (latest.c.post_id == MetricSnapshotRow.post_id)
+                    & (latest.c.age == MetricSnapshotRow.age_hours))
+            ).all()
+        }
+        assets = s.execute(
+            select(AssetRow.post_id, AssetRow.role, AssetRow.mime, AssetRow.path,
+                   AssetRow.duration_s).join(PostRow, PostRow.id == AssetRow.post_id)
+            .where(*window).order_by(AssetRow.post_id, AssetRow.position, AssetRow.id)
+        ).all()
+        costs = {
+            pid: float(c) for pid, c in s.execute(
+                select(LlmUsageRow.post_id, func.sum(LlmUsageRow.cost_usd))
+                .join(PostRow, PostRow.id == LlmUsageRow.post_id).where(*window)
+                .group_by(LlmUsageRow.post_id)
+            ).all()
+        }
+    duration: dict[str, float] = {}
+    cover: dict[str, tuple[int, str]] = {}
+    for pid, role, mime, path, dur in assets:
+        if role == "main":
+            duration[pid] = duration.get(pid, 0.0) + float(dur or 0.0)
+        if mime.startswith("image/"):
+            rank = 0 if role == "cover" else 1
+            if pid not in cover or rank < cover[pid][0]:
+                cover[pid] = (rank, path)
+    out = []
+    for post, var in rows:
+        generator = var.generator if var is not None else "template"
+        cost = costs.get(post.id, 0.0 if generator == "template" else None)
+        out.append(PostFacts(
+            post_id=post.id, scheduled_at=utc(post.scheduled_at),
+            published_at=utc(post.published_at) if post.published_at else None,
+            media_id=post.media_id or "",
+            format=(var.format if var is not None else post.format) or "image",
+            pillar=var.pillar if var is not None else "",
+            hook_style=var.hook_style if var is not None else "",
+            caption=var.caption if var is not None else "",
+            trend=(var.trend or "") if var is not None else "",
+            opportunity_id=(var.opportunity_id or "") if var is not None else "",
+            generator=generator, metrics={k: float(v) for k, v in metrics.get(post.id, {}).items()
+                                          if isinstance(v, int | float)},
+            duration_s=duration.get(post.id, 0.0), cover_path=cover.get(post.id, (0, ""))[1],
+            generation_cost=cost,
+        ))
+    return out
+
+
+def account_series(
+    store: Store, account: str, metrics: Iterable[str]
+) -> dict[str, list[tuple[str, float, dict]]]:
+    """Several account metrics in one query: metric -> [(day, value, payload)] by day."""
+    names = list(metrics)
+    out: dict[str, list[tuple[str, float, dict]]] = {m: [] for m in names}
+    with store.session() as s:
+        for metric, day, value, payload in s.execute(
+            select(AccountMetricRow.metric, AccountMetricRow.day, AccountMetricRow.value,
+                   AccountMetricRow.payload)
+            .where(AccountMetricRow.account == account, AccountMetricRow.metric.in_(names))
+            .order_by(AccountMetricRow.day)
+        ).all():
+            out[metric].append((day, float(value), dict(payload or {})))
+    return out
+
+
+def first_seen(store: Store, account: str, terms: Iterable[str]) -> dict[str, datetime]:
+    """When each trend term (case-insensitive) was first observed for this account."""
+    wanted = {t.lower() for t in terms if t}
+    if not wanted:
+        return {}
+    with store.session() as s:
+        rows = s.execute(
+            select(func.lower(SignalRow.term), func.min(SignalRow.observed_at))
+            .where(SignalRow.account == account, func.lower(SignalRow.term).in_(wanted))
+            .group_by(func.lower(SignalRow.term))
+        ).all()
+    return {str(t): utc(at) for t, at in rows}
+
+
+def opportunities_between(
+    store: Store, account: str, start: datetime, end: datetime, limit: int = 200
+) -> list[Opportunity]:
+    """Opportunities scored in [start, end), best first (the week's trend radar)."""
+    with store.session() as s:
+        rows = s.scalars(
+            select(OpportunityRow)
+            .where(OpportunityRow.account == account, OpportunityRow.created_at >= start,
+                   OpportunityRow.created_at < end)
+            .order_by(OpportunityRow.score.desc()).limit(limit)
+        ).all()
+        return [Opportunity(id=r.id, account=r.account, topic=r.topic, score=r.score,
+                            explanation=r.explanation, evidence=tuple(r.evidence),
+                            tags=tuple(r.tags), pillar=r.pillar) for r in rows]
