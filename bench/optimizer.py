@@ -118,6 +118,9 @@ def make_world(seed: int, phase: int) -> World:
     return World(model, mult)
 
 
+#: (levels, business value, published at, metrics) of one post, as the API reports it.
+Result = tuple[dict[str, str], float, datetime, dict[str, float]]
+
 # -- policies ------------------------------------------------------------------------------
 
 
@@ -127,11 +130,8 @@ class Policy:
     def plan_day(self, day: int, rng: np.random.Generator) -> list[dict[str, str]]:
         raise NotImplementedError
 
-    def observe(
-        self, results: Sequence[tuple[dict[str, str], float, datetime]], now: datetime,
-        online: dict[int, float],
-    ) -> None:
-        """Results of the previous day (value as measured via the API)."""
+    def observe(self, results: Sequence[Result], now: datetime, online: dict[int, float]) -> None:
+        """Results of the previous day: levels, value and metrics as measured via the API."""
 
 
 def _levels() -> dict[str, list[str]]:
@@ -158,10 +158,10 @@ class Ours(Policy):
         return self.bandit.choose(POSTS_PER_DAY, self.rng)
 
     def observe(self, results, now, online) -> None:  # type: ignore[no-untyped-def]
-        for c, value, at in results:
+        for c, value, at, metrics in results:
             self.obs.append(
                 Observation(c["format"], c["pillar"], c["hook_style"], int(c["slot_hour"]),
-                            value, at)
+                            value, at, metrics)
             )
         prior, _ = hour_prior(online, ())
         scale = 0.5  # as in timing.score_hours: 2x more followers online is not 2x value
@@ -237,7 +237,7 @@ class EpsilonGreedy(Policy):
         return out
 
     def observe(self, results, now, online) -> None:  # type: ignore[no-untyped-def]
-        for c, value, _at in results:
+        for c, value, *_ in results:
             y = math.log1p(max(value, 0.0))
             for d in _levels():
                 self.sums[d][c[d]] = self.sums[d].get(c[d], 0.0) + y
@@ -249,8 +249,10 @@ class EpsilonGreedy(Policy):
 
 def measured_values(
     world: World, day_posts: list[dict[str, str]], key: str, rng: np.random.Generator
-) -> list[float]:
-    """What the account would measure: API metrics (no reel follows) + imputed follows."""
+) -> list[tuple[float, dict[str, float]]]:
+    """What the account would measure: API metrics (no reel follows) + imputed follows.
+
+    Per post: the business value and the metrics it was computed from."""
     results: list[PostResult] = []
     true_follows = 0.0
     for i, c in enumerate(day_posts):
@@ -268,7 +270,7 @@ def measured_values(
         )
     organic = max(rng.normal(8.0, 3.0), 0.0)  # follows from outside these posts
     filled = impute_reel_follows(results, new_followers=true_follows + organic)
-    return [business_value(p) for p in filled]
+    return [(business_value(p), dict(p.metrics)) for p in filled]
 
 
 def run_policy(policy: Policy, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +280,7 @@ def run_policy(policy: Policy, seed: int) -> tuple[np.ndarray, np.ndarray]:
     sim_rng = np.random.default_rng([seed, 7])
     capture = np.zeros(WEEKS)
     regret = np.zeros(WEEKS)
-    pending: list[tuple[dict[str, str], float, datetime]] = []
+    pending: list[Result] = []
     for week in range(WEEKS):
         world = worlds[0 if week + 1 < DRIFT_WEEK else 1]
         oracle, uniform = world.oracle_per_post(), world.random_per_post()
@@ -291,9 +293,9 @@ def run_policy(policy: Policy, seed: int) -> tuple[np.ndarray, np.ndarray]:
                 pending = []
             posts = policy.plan_day(day, rng)
             values = measured_values(world, posts, f"{seed}-{policy.name}-{day}", sim_rng)
-            for c, v in zip(posts, values, strict=True):
+            for c, (v, metrics) in zip(posts, values, strict=True):
                 at = now + timedelta(hours=int(c["slot_hour"]))
-                pending.append((c, v, at))
+                pending.append((c, v, at, metrics))
                 evs.append(world.ev(c))
         mean_ev = float(np.mean(evs))
         capture[week] = (mean_ev - uniform) / (oracle - uniform)

@@ -75,6 +75,13 @@ class BanditConfig:
     # Change detection: posts since a day boundary `drift_min_days`..`drift_max_days` ago are
     # tested against the model fitted before it; when they disagree beyond `drift_z`
     # (standard errors), older posts keep only `drift_reset_weight` of their weight.
+    # What the model learns from. "value": log(1 + value) per post. "reach_rate": two models,
+    # log(reach) and log((1 + value) / reach), summed. The per-reach part is far less noisy
+    # than reach (one reach draw moves every count of a post together), and its effects are
+    # a priori smaller (`rate_prior_scale` x the prior sds); posts without `reach` in their
+    # metrics make the fit fall back to "value".
+    signal: str = "value"
+    rate_prior_scale: float = 0.5
     detect_drift: bool = True
     drift_z: float = 4.0
     drift_min_days: int = 2
@@ -214,8 +221,25 @@ class ThompsonBandit:
         for i, obs in enumerate(observations):
             for dim in DIMENSIONS:
                 self._counts[dim][obs.level(dim)] += w[i]
-        self._baseline = float(np.average(y, weights=w))
-        mean, cov, sigma2 = self._solve(X1, y - self._baseline, w, prior_prec, m1)
+        reach = np.array([float(o.metrics.get("reach") or 0.0) for o in observations])
+        if self.config.signal == "reach_rate" and bool((reach > 0).all()):
+            # Two independent posteriors whose sum is the model of log(1 + value).
+            y_reach = np.log(reach)
+            y_rate = y - y_reach
+            base_r = float(np.average(y_reach, weights=w))
+            base_v = float(np.average(y_rate, weights=w))
+            mean_r, cov_r, s2_r = self._solve(X1, y_reach - base_r, w, prior_prec, m1)
+            k2 = self.config.rate_prior_scale**2
+            rate_prec = prior_prec / k2
+            rate_prec[p, p] = prior_prec[p, p]
+            mean_v, cov_v, s2_v = self._solve(
+                X1, y_rate - base_v, w, rate_prec, m1 * 0.0, sigma_prior=0.3
+            )
+            mean, cov, sigma2 = mean_r + mean_v, cov_r + cov_v, s2_r + s2_v
+            self._baseline = base_r + base_v
+        else:
+            self._baseline = float(np.average(y, weights=w))
+            mean, cov, sigma2 = self._solve(X1, y - self._baseline, w, prior_prec, m1)
         self._noise_sd = math.sqrt(sigma2)
         self._baseline += float(mean[p])
         self._mean = mean[:p]
@@ -230,10 +254,11 @@ class ThompsonBandit:
 
     def _solve(
         self, X1: np.ndarray, yc: np.ndarray, w: np.ndarray, prior_prec: np.ndarray,
-        m1: np.ndarray,
+        m1: np.ndarray, sigma_prior: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Weighted Bayesian regression; noise scale and Student-t weights by a few passes."""
-        sigma2 = self.config.noise_sd_prior**2
+        s0 = self.config.noise_sd_prior if sigma_prior is None else sigma_prior
+        sigma2 = s0**2
         nu = self.config.robust_df
         u = np.ones_like(w)
         n0 = self.config.noise_prior_n
@@ -244,7 +269,7 @@ class ThompsonBandit:
             cov = np.linalg.inv(prec)
             mean = cov @ (prior_prec @ m1 + (X1.T * wu) @ yc / sigma2)
             resid = yc - X1 @ mean
-            sigma2 = (n0 * self.config.noise_sd_prior**2 + float(wu @ resid**2)) / (
+            sigma2 = (n0 * s0**2 + float(wu @ resid**2)) / (
                 n0 + float(w.sum())
             )
             if nu > 0:

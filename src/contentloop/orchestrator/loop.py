@@ -7,7 +7,7 @@ store's state machine, not the caller, decides what is left to do.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from ..domain import (
     Clock,
     Format,
     MetricSnapshot,
+    Opportunity,
     Post,
     PostState,
     Variant,
@@ -135,8 +136,8 @@ class Loop:
             used = self.store.recent_trends(acc.handle, self.clock.now() - timedelta(days=7))
             fresh = [o for o in opportunities if o.topic.lower() not in used]
             jobs = [
-                GenerationJob(acc, post, fresh[k:] if k < len(fresh) else [],
-                              acc.variants_per_day, recent_captions=recent, preferences=prefs)
+                GenerationJob(acc, post, _lead_with(fresh, k), acc.variants_per_day,
+                              recent_captions=recent, preferences=prefs)
                 for k, post in enumerate(posts)
             ]
             batch = getattr(self.generator, "generate_batch", None)
@@ -376,3 +377,14 @@ class Loop:
             return after
         return min(future) if future else None
 
+
+def _lead_with(opportunities: Sequence[Opportunity], k: int) -> list[Opportunity]:
+    """The k-th post of a batch leads with the k-th opportunity (ranked first), the rest after.
+
+    Without this every post of a week would open with the same top trend.
+    """
+    if not opportunities:
+        return []
+    lead = opportunities[k % len(opportunities)]
+    top = max(o.score for o in opportunities)
+    return [replace(lead, score=top * 1.01 + 1e-9), *(o for o in opportunities if o is not lead)]

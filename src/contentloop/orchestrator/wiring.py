@@ -25,6 +25,7 @@ from ..trends.account_signals import own_results
 from ..trends.ingest import ingest
 from ..trends.registry import SourceContext, build_sources
 from ..trends.scoring import score_opportunities
+from ..trends.service import term_history
 from .learning import Learner
 from .loop import Loop
 
@@ -53,7 +54,7 @@ class LoopParts:
             self.store.add_signals(acc.handle, report.signals)
             record_outcomes(self.store, acc.handle, report.outcomes, now)
             signals = self.store.signals(acc.handle, since=now - timedelta(days=7))
-            history = _term_history(signals, now)
+            history = term_history(signals, now)
             own = _own_results(self.loop, acc)
             opportunities: list[Opportunity] = score_opportunities(
                 acc, signals, history, now, top_k=10, own_results=own
@@ -103,18 +104,6 @@ class LoopParts:
             with contextlib.suppress(Exception):  # closing must not hide the real error
                 closer()
         self._closers.clear()
-
-
-def _term_history(signals: Sequence[Any], now: datetime) -> dict[str, list[float]]:
-    """Per term, its daily counts over the past week (oldest first), today excluded."""
-    history: dict[str, list[float]] = {}
-    for sig in signals:
-        days_ago = (now - sig.observed_at).days
-        if days_ago < 1 or days_ago > 7:
-            continue
-        counts = history.setdefault(sig.term, [0.0] * 7)
-        counts[7 - days_ago] += 1.0
-    return history
 
 
 def _own_results(loop: Loop, account: Account) -> dict[str, float]:

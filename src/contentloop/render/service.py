@@ -55,7 +55,7 @@ def describe(path: Path) -> dict[str, Any]:
         for s in data.get("streams", []):
             if s.get("codec_type") == "video":
                 info.update(video=s.get("codec_name"), size=f"{s.get('width')}x{s.get('height')}",
-                            pix_fmt=s.get("pix_fmt"), fps=s.get("avg_frame_rate"))
+                            pix_fmt=s.get("pix_fmt"), fps=s.get("r_frame_rate"))
             elif s.get("codec_type") == "audio":
                 info.update(audio=s.get("codec_name"), sample_rate=int(s.get("sample_rate", 0)),
                             channels=s.get("channels"), lufs=round(loudness_of(path), 1))
