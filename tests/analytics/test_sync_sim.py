@@ -85,7 +85,7 @@ def test_sync_is_idempotent_and_fills_the_report(db_url: str) -> None:
         assert first.account_days >= 3 and first.account_values > 0
         again = sync_all(rig.store, rig.accounts, rig.clients.__getitem__, rig.clock.now())
         assert again.snapshots == 0 and again.account_days == 0  # nothing new to fetch
-        latest = rig.store.latest_metrics("big-0")
+        latest = rig.store.latest_metrics("big-image-0")
         assert latest["reach"] > 0 and "views" in latest and "impressions" not in latest
         days = [d for d, _v, _p in rig.store.account_metrics("big", SYNCED_MARKER)]
         assert days == sorted(set(days))  # one marker per day, no duplicates

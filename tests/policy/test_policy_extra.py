@@ -52,6 +52,12 @@ def test_song_lyrics_quoted_and_attributed_or_with_notes() -> None:
     assert not r.check(v('Our barista said "grind right before you brew, always" today.'),
                        ACC)
     assert not r.check(v('"Great coffee" — Anna'), ACC)  # too short to be a lyric
+    # a quoted headline followed by en-dash bullets is not a lyric (seen in real drafts)
+    headline = v("Seen “Cold brew tonic: the sparkling coffee drink of the season” (one of "
+                 "this week's sources)?\n\nThe fix:\n– Grind right before you brew.")
+    assert not r.check(headline, ACC)
+    sang = v('As Bill Withers sang, "ain\'t no sunshine when she\'s gone, only darkness"')
+    assert r.check(sang, ACC)
 
 
 def test_readability_grade_and_sentence_length() -> None:
@@ -66,6 +72,9 @@ def test_readability_grade_and_sentence_length() -> None:
     assert [x.rule for x in r.check(v(hard), ACC)] == ["readability"]
     long = "This " + "really " * 30 + "long sentence never stops."
     assert "split it" in r.check(v(long), ACC)[0].reason
+    listing = ("Inside: same time, same place, book it like a meeting, two warm-up sets, keep "
+               "it in sight, log every session and one small jump a week for the next month.")
+    assert not r.check(v(listing), ACC)
     assert not r.check(v("Short hook. #coffee #brew @friend https://example.com/x"), ACC)
 
 

@@ -80,8 +80,8 @@ def _value(entry: dict[str, Any]) -> float | None:
     if isinstance(total, dict) and isinstance(total.get("value"), int | float):
         return float(total["value"])
     values = entry.get("values") or []
-    nums = [v.get("value") for v in values if isinstance(v, dict)]
-    nums = [float(n) for n in nums if isinstance(n, int | float) and not isinstance(n, bool)]
+    raw = [v.get("value") for v in values if isinstance(v, dict)]
+    nums = [float(n) for n in raw if isinstance(n, int | float) and not isinstance(n, bool)]
     return sum(nums) if nums else None
 
 

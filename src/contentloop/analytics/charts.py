@@ -53,9 +53,12 @@ def followers_chart(days: list[Mapping[str, Any]]) -> str | None:
     ax.axhline(0, color="#9ca3af", lw=0.8)
     for x, d in zip(xs, days, strict=True):
         if d.get("net") is not None:
-            ax.annotate(f"{d['net']:+.0f}", (x, max(gained) * 1.02 if gained else 0),
+            ax.annotate(f"{d['net']:+.0f}", (x, max(gained) * 1.05 if gained else 0),
                         ha="center", fontsize=8, color=_INK)
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    top = max(gained) if gained else 1
+    bottom = min(lost) if lost else 0
+    ax.set_ylim(bottom * 1.15 - 1, top * 1.3 + 1)
+    ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=2)
     _tidy(ax, "Followers gained and lost per day (net on top)")
     return _png(fig)
 
@@ -152,9 +155,9 @@ def heatmap_chart(heat: Mapping[str, Any]) -> str | None:
 
 def funnel_chart(money: Mapping[str, Any]) -> str | None:
     """Reach -> profile visits -> link clicks, log-scaled bars with step conversion rates."""
-    stages = [("Reach", money.get("reach")), ("Profile visits", money.get("profile_visits")),
-              ("Link clicks", money.get("link_clicks"))]
-    stages = [(n, float(v)) for n, v in stages if v is not None]
+    raw = [("Reach", money.get("reach")), ("Profile visits", money.get("profile_visits")),
+           ("Link clicks", money.get("link_clicks"))]
+    stages = [(n, float(v)) for n, v in raw if v is not None]
     if not stages or not stages[0][1]:
         return None
     plt = _plt()

@@ -237,7 +237,7 @@ def plan_diff(
     paused = {tuple(d.choice.split(":", 1)) for d in decisions
               if d.kind not in PLAN_DIMENSIONS and ":" in d.choice}
     dims: dict[str, list[dict[str, Any]]] = {}
-    summary: list[str] = []
+    summary: list[tuple[float, str]] = []
     for kind, attr in PLAN_DIMENSIONS.items():
         decision = next((d for d in decisions if d.kind == kind and d.probabilities), None)
         counts: dict[str, int] = {}
@@ -255,7 +255,7 @@ def plan_diff(
         for level in sorted(set(counts) | set(nxt), key=lambda lv: (-nxt.get(lv, 0.0),
                                                                     -counts.get(lv, 0), lv)):
             this_share = counts.get(level, 0) / len(done) if done else 0.0
-            next_share = nxt.get(level) if decision else None
+            next_share = nxt.get(level, 0.0) if decision else None
             rows.append({
                 "level": level, "label": _label(kind, level),
                 "this_week_posts": counts.get(level, 0), "this_week_share": round(this_share, 4),

@@ -74,7 +74,8 @@ REASON_UNKNOWN_PRODUCT = "unknown_product_type"
 
 @runtime_checkable
 class InsightsSource(Protocol):
-    """What analytics needs from the Instagram client (real API or simulator).
+    """What media sync needs from the Instagram client (real API or simulator); account
+    metrics use `account_sync.AccountInsightsClient`.
 
     Implementations raise their own exceptions; `sync_media` classifies them by a numeric
     `code` attribute (Graph error code) and/or the message text.
@@ -85,15 +86,6 @@ class InsightsSource(Protocol):
     def online_followers(
         self, ig_user_id: str, since: datetime, until: datetime
     ) -> dict[int, float]: ...
-
-    def account_insights(
-        self,
-        ig_user_id: str,
-        metrics: Sequence[str],
-        since: datetime,
-        until: datetime,
-        period: str = "day",
-    ) -> dict[str, float]: ...
 
 
 class InsightsResult(dict[str, float]):

@@ -376,7 +376,8 @@ _TEMPLATE = """<!doctype html>
  ol.actions{padding-left:22px} ol.actions li{margin:4px 0;background:#fff;padding:6px 10px;
       border-radius:6px}
  .bar{background:#30638e;height:10px;border-radius:3px;display:inline-block}
- .tag{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;color:#fff}
+ .tag{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;color:#fff;
+      white-space:nowrap}
  .decided{background:#15803d}.leaning{background:#d97706}.exploring{background:#6b7280}
  .yes{background:#15803d}.no{background:#9ca3af}
  img.chart{width:100%;background:#fff;border-radius:8px}
@@ -414,9 +415,9 @@ last week and public benchmarks (hover for why)</span></h3>
 <div class="approve"><b>Approve or edit this plan as a whole.</b>
 {% if plan.has_decisions %}If it looks right, do nothing: from Monday the planner and the
 generator follow the optimizer's allocation ({{ plan.posts_next_week }} posts).
-To change it, edit the shares in the JSON report's <code>plan_diff</code> (or below) and
-hand it to whoever runs contentloop.{% else %}No optimizer decisions yet: next week keeps
-testing everything evenly.{% endif %}
+To change it, edit <code>contentloop.toml</code>: formats, pillar weights, posting
+windows, or a <code>[[accounts.kpi_rules]]</code> pause.{% else %}No optimizer decisions
+yet: next week keeps testing everything evenly.{% endif %}
 {% if plan.changes %}<ul class="changes">{% for c in plan.changes %}<li>{{ c }}</li>
 {% endfor %}</ul>{% endif %}</div>
 <div class="grid2 plan">{% for dim, rows in plan.dimensions.items() %}<div><table>

@@ -304,17 +304,47 @@ def _squash(notes: Sequence[str], limit: int = 6) -> list[str]:
     return out[:limit]
 
 
+_STATUS_MARK = {"good": "🟢 good", "watch": "🟠 watch", "bad": "🔴 bad", "none": ""}
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
-    """A plain Markdown summary (headline, KPIs with deltas, decisions, ledger, quality)."""
+    """A plain Markdown version: headline, decisions, scorecard with status, plan diff,
+    top/bottom posts with why, trend radar, ledger, data quality (no charts)."""
     lines = [f"# Weekly report (week of {report.get('week_start', '')})", ""]
     for name, a in report.get("accounts", {}).items():
-        lines += [f"## @{name}", "", a["headline"], "", "| KPI | value | vs last week |",
-                  "|---|---:|---:|"]
+        lines += [f"## @{name}", "", a["headline"], "", "### Decisions taken", ""]
+        lines += [f"- {x}" for x in a["next_actions"]]
+        lines += ["", "### Scorecard", "", "| KPI | value | vs last week | status |",
+                  "|---|---:|---:|---|"]
+        status = a.get("kpi_status", {})
         for key, value in a["kpis"].items():
             pct = a.get("wow", {}).get(key, {}).get("delta_pct")
             shown = "—" if value is None else f"{value:,.4g}"
-            lines.append(f"| {key} | {shown} | {'—' if pct is None else f'{pct:+.0%}'} |")
-        lines += ["", "### Decisions", ""] + [f"- {x}" for x in a["next_actions"]]
+            mark = _STATUS_MARK.get(status.get(key, {}).get("status", "none"), "")
+            lines.append(f"| {key} | {shown} | {'—' if pct is None else f'{pct:+.0%}'} | "
+                         f"{mark} |")
+        plan = a.get("plan_diff")
+        if plan:
+            lines += ["", "### Next week's plan (proposed: approve or edit as a whole)", ""]
+            lines += [f"- {c}" for c in plan["changes"]] or ["- no big changes"]
+            for dim, rows in plan["dimensions"].items():
+                lines += ["", f"| {dim} | this week | next week | change |", "|---|---:|---:|---:|"]
+                for r in rows:
+                    nxt = "—" if r["next_week_share"] is None else f"{r['next_week_share']:.0%}"
+                    chg = "—" if r["change"] is None else f"{100 * r['change']:+.0f} pts"
+                    label = r["label"] + (" (paused)" if r["paused"] else "")
+                    lines.append(f"| {label} | {r['this_week_share']:.0%} | {nxt} | {chg} |")
+        for title, key in (("Top posts", "top_posts"), ("Bottom posts", "bottom_posts")):
+            if a.get(key):
+                lines += ["", f"### {title}", ""]
+                for p in a[key]:
+                    lines.append(f"- **{p['hook'] or p['media_id']}** ({p['format']}, value "
+                                 f"{p['value'] or 0:,.0f}): " + "; ".join(p.get("why", [])))
+        if a.get("trend_radar"):
+            lines += ["", "### Trend radar", ""]
+            for t in a["trend_radar"]:
+                used = "used" if t["used"] else "not used yet"
+                lines.append(f"- **{t['topic']}** ({t['score']:.2f}, {used}): {t['explanation']}")
         if a.get("ledger"):
             lines += ["", "### Experiment ledger", "", "| dimension | level | posts | lift "
                       "(90% CI) | P(best) |", "|---|---|---:|---|---:|"]

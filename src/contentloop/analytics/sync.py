@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain import Account, Format, MetricSnapshot, PostState
 from ..store import Store
+from ..store.analytics_repo import save_snapshots
 from .account_sync import SYNCED_MARKER, sync_account
 from .insights import due_snapshots, sync_media
 
@@ -57,10 +58,9 @@ def sync_all(
             if not result.ok:
                 summary.skipped[post.media_id] = result.reason
                 continue
-            for age in due:
-                if store.save_snapshot(MetricSnapshot(post.id, post.media_id, now, float(age),
-                                                      dict(result))):
-                    summary.snapshots += 1
+            summary.snapshots += save_snapshots(store, [
+                MetricSnapshot(post.id, post.media_id, now, float(age), dict(result))
+                for age in due])
         done = store.account_metrics(acc.handle, SYNCED_MARKER)
         r = sync_account(client, store.ig_user_id(acc.handle), acc.handle, now,
                          done[-1][0] if done else None, store.save_account_metric)

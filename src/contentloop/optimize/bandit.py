@@ -66,6 +66,8 @@ class BanditConfig:
     noise_prior_n: float = 5.0  # pseudo-observations behind that guess
     max_explore: float = 0.02  # cap on the total share spent on the floor, per dimension
     draws: int = 1000  # Thompson draws used to estimate selection probabilities
+    # Width of the Thompson draws relative to the posterior (1 = plain Thompson sampling).
+    draw_scale: float = 1.0
     win_probability: float = 0.9  # P(best beats runner-up) to call it a winner
     hour_length_scale: float = 3.0  # hours: neighbouring hours share evidence (0 = off)
     hour_prior_sd: float = 0.15  # prior sd of an hour's effect: time of day is a modest lever
@@ -75,13 +77,6 @@ class BanditConfig:
     # Change detection: posts since a day boundary `drift_min_days`..`drift_max_days` ago are
     # tested against the model fitted before it; when they disagree beyond `drift_z`
     # (standard errors), older posts keep only `drift_reset_weight` of their weight.
-    # What the model learns from. "value": log(1 + value) per post. "reach_rate": two models,
-    # log(reach) and log((1 + value) / reach), summed. The per-reach part is far less noisy
-    # than reach (one reach draw moves every count of a post together), and its effects are
-    # a priori smaller (`rate_prior_scale` x the prior sds); posts without `reach` in their
-    # metrics make the fit fall back to "value".
-    signal: str = "value"
-    rate_prior_scale: float = 0.5
     detect_drift: bool = True
     drift_z: float = 4.0
     drift_min_days: int = 2
@@ -221,25 +216,8 @@ class ThompsonBandit:
         for i, obs in enumerate(observations):
             for dim in DIMENSIONS:
                 self._counts[dim][obs.level(dim)] += w[i]
-        reach = np.array([float(o.metrics.get("reach") or 0.0) for o in observations])
-        if self.config.signal == "reach_rate" and bool((reach > 0).all()):
-            # Two independent posteriors whose sum is the model of log(1 + value).
-            y_reach = np.log(reach)
-            y_rate = y - y_reach
-            base_r = float(np.average(y_reach, weights=w))
-            base_v = float(np.average(y_rate, weights=w))
-            mean_r, cov_r, s2_r = self._solve(X1, y_reach - base_r, w, prior_prec, m1)
-            k2 = self.config.rate_prior_scale**2
-            rate_prec = prior_prec / k2
-            rate_prec[p, p] = prior_prec[p, p]
-            mean_v, cov_v, s2_v = self._solve(
-                X1, y_rate - base_v, w, rate_prec, m1 * 0.0, sigma_prior=0.3
-            )
-            mean, cov, sigma2 = mean_r + mean_v, cov_r + cov_v, s2_r + s2_v
-            self._baseline = base_r + base_v
-        else:
-            self._baseline = float(np.average(y, weights=w))
-            mean, cov, sigma2 = self._solve(X1, y - self._baseline, w, prior_prec, m1)
+        self._baseline = float(np.average(y, weights=w))
+        mean, cov, sigma2 = self._solve(X1, y - self._baseline, w, prior_prec, m1)
         self._noise_sd = math.sqrt(sigma2)
         self._baseline += float(mean[p])
         self._mean = mean[:p]
@@ -254,10 +232,10 @@ class ThompsonBandit:
 
     def _solve(
         self, X1: np.ndarray, yc: np.ndarray, w: np.ndarray, prior_prec: np.ndarray,
-        m1: np.ndarray, sigma_prior: float | None = None,
+        m1: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Weighted Bayesian regression; noise scale and Student-t weights by a few passes."""
-        s0 = self.config.noise_sd_prior if sigma_prior is None else sigma_prior
+        s0 = self.config.noise_sd_prior
         sigma2 = s0**2
         nu = self.config.robust_df
         u = np.ones_like(w)
@@ -291,6 +269,7 @@ class ThompsonBandit:
         cfg = self.config
         day = 24 * 3600.0
         found: float | None = None
+        self._dbg = []
         strongest = cfg.drift_z
         # Daily boundaries for two weeks, then every third day: a drift found weeks ago must
         # stay found, or its old posts would come back at full weight.
@@ -312,14 +291,18 @@ class ThompsonBandit:
             level = abs(float(z.sum())) / math.sqrt(n_after)
             spread = (float((z**2).sum()) - n_after * _CLIPPED_Z2) / math.sqrt(2.0 * n_after)
             score = max(level, spread)
+            self._dbg.append((k, level, spread))
             if score > strongest:
                 found, strongest = cut, score
         return found
 
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
+        """Posterior draws of all effects; `scale` < 1 narrows them (greedier allocation)."""
         if self._mean.size == 0:
             return np.zeros((n, 0))
-        return rng.multivariate_normal(self._mean, self._cov, size=n, method="cholesky")
+        return rng.multivariate_normal(
+            self._mean, self._cov * scale**2, size=n, method="cholesky"
+        )
 
     def effects(self) -> dict[str, dict[str, tuple[float, float]]]:
         """Posterior (mean, sd) of each level's effect on log(1 + value)."""
@@ -364,7 +347,7 @@ class ThompsonBandit:
         unused levels remain.
         """
         rng = rng if rng is not None else self._rng
-        theta = self._draw(rng, n)
+        theta = self._draw(rng, n, self.config.draw_scale)
         index = self._index()
         used: dict[str, set[str]] = {d: set() for d in distinct}
         picks: list[dict[str, str]] = []
@@ -414,7 +397,7 @@ class ThompsonBandit:
         """
         rng = rng if rng is not None else self._rng
         n = draws or self.config.draws
-        theta = self._draw(rng, n)
+        theta = self._draw(rng, n, self.config.draw_scale)
         index = self._index()
         out: dict[str, dict[str, float]] = {}
         for dim in DIMENSIONS:

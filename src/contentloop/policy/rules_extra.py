@@ -59,11 +59,9 @@ class TrademarkRule:
 
 _NOTES = re.compile(r"[♪♫♬🎵🎶]")
 _QUOTE = re.compile(r"[\"“”„«»]([^\"“”„«»\n]{12,}(?:\n[^\"“”„«»\n]{3,}){0,6})[\"“”„«»]")
-_ATTRIBUTION = re.compile(
-    r"\b(lyrics?|sang|sings|singing|song|chorus|verse|track|album)\b"
-    r"|[—–-]\s*[A-Z][\w.'&]+(?:\s+[A-Z][\w.'&]+){0,3}\s*(?:\(|$)",
-    re.MULTILINE,
-)
+_LYRIC_WORDS = re.compile(r"\b(lyrics?|sang|sings|singing|song|chorus|verse)\b", re.I)
+#: "... — Artist Name" right after the closing quote, on the same line.
+_DASH_CREDIT = re.compile(r"^\s*[—–-]\s*[A-Z][\w.'&]+(?:\s+[A-Z][\w.'&]+){0,3}\s*(?:\(|$)")
 LYRIC_MIN_WORDS = 6
 
 
@@ -81,11 +79,13 @@ class SongLyricsRule:
             if _NOTES.search(line) and len(_NOTES.sub(" ", line).split()) >= self.min_words - 2:
                 return [self._verdict()]
         for m in _QUOTE.finditer(text):
-            quoted = m.group(1)
-            if len(quoted.split()) < self.min_words:
+            if len(m.group(1).split()) < self.min_words:
                 continue
-            around = text[max(0, m.start() - 80): m.end() + 80]
-            if _ATTRIBUTION.search(around.replace(quoted, " ")):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            before = text[line_start:m.start()]
+            after = text[m.end(): line_end if line_end != -1 else len(text)]
+            if _DASH_CREDIT.search(after) or _LYRIC_WORDS.search(before + " " + after):
                 return [self._verdict()]
         return []
 
@@ -117,7 +117,7 @@ class Readability:
     words: int
     grade: float  # Flesch-Kincaid grade level
     ease: float  # Flesch reading ease (higher is easier)
-    longest_sentence: int
+    longest_sentence: int  # words in the longest sentence that is not a list
 
 
 def readability(text: str) -> Readability:
@@ -132,7 +132,10 @@ def readability(text: str) -> Readability:
     spw = sum(syllables(w) for w in words) / len(words)
     grade = 0.39 * wps + 11.8 * spw - 15.59
     ease = 206.835 - 1.015 * wps - 84.6 * spw
-    return Readability(len(sentences), len(words), round(grade, 1), round(ease, 1), max(counts))
+    # A list ("Inside: a, b, c and d.") reads fine however long it is: not a long sentence.
+    prose_counts = [n for s, n in zip(sentences, counts, strict=True) if s.count(",") < 3]
+    return Readability(len(sentences), len(words), round(grade, 1), round(ease, 1),
+                       max(prose_counts, default=0))
 
 
 @dataclass(slots=True)

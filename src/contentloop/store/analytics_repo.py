@@ -11,7 +11,7 @@ import base64
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import ContentloopError, Opportunity, utc
+from ..domain import ContentloopError, MetricSnapshot, Opportunity, utc
 from .repo import Store
 from .tables import (
     AccountMetricRow,
@@ -376,3 +376,26 @@ def opportunities_between(
         return [Opportunity(id=r.id, account=r.account, topic=r.topic, score=r.score,
                             explanation=r.explanation, evidence=tuple(r.evidence),
                             tags=tuple(r.tags), pillar=r.pillar) for r in rows]
+
+
+def save_snapshots(store: Store, snaps: Sequence[MetricSnapshot]) -> int:
+    """Store several snapshots in one transaction (one post's due ages, or a batch);
+    idempotent per (post, age) like `Store.save_snapshot`. Returns how many were new."""
+    if not snaps:
+        return 0
+    posts = {x.post_id for x in snaps}
+    with store.session() as s:
+        have = {(str(pid), float(age)) for pid, age in s.execute(
+            select(MetricSnapshotRow.post_id, MetricSnapshotRow.age_hours)
+            .where(MetricSnapshotRow.post_id.in_(posts))
+        ).all()}
+        new = []
+        for x in snaps:
+            key = (x.post_id, float(x.age_hours))
+            if key in have:
+                continue
+            have.add(key)
+            new.append(MetricSnapshotRow(post_id=x.post_id, media_id=x.media_id, at=x.at,
+                                         age_hours=float(x.age_hours), metrics=dict(x.metrics)))
+        s.add_all(new)
+    return len(new)
