@@ -288,8 +288,9 @@ class ThompsonBandit:
             xa = X1[after]
             pred_var = sigma2 * self._t_var + np.einsum("ij,jk,ik->i", xa, cov, xa)
             z = np.clip((y[after] - base - xa @ mean) / np.sqrt(pred_var), -3.0, 3.0)
-            level = abs(float(z.sum())) / math.sqrt(n_after)
-            spread = (float((z**2).sum()) - n_after * _CLIPPED_Z2) / math.sqrt(2.0 * n_after)
+            level = -float(z.sum()) / math.sqrt(n_after)
+            dev = float(((z - z.mean()) ** 2).sum())
+            spread = (dev - (n_after - 1) * _CLIPPED_Z2) / math.sqrt(2.0 * (n_after - 1))
             score = max(level, spread)
             self._dbg.append((k, level, spread))
             if score > strongest:
