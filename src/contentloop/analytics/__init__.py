@@ -1,5 +1,6 @@
 """analytics stage: insights sync, KPIs, and the weekly report (JSON + self-contained HTML)."""
 
+from .explain import explain_post, kpi_status, plan_diff, trend_radar
 from .insights import (
     METRICS_BY_PRODUCT,
     SNAPSHOT_AGES_H,
@@ -42,6 +43,10 @@ __all__ = [
     "due_snapshots",
     "effect_table",
     "engagement_rate",
+    "explain_post",
+    "kpi_status",
+    "plan_diff",
+    "trend_radar",
     "follows_per_1k_reach",
     "hourly_profile",
     "next_actions",
