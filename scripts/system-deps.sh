@@ -2,7 +2,7 @@
 # Install the Debian packages contentloop uses (ffmpeg, espeak-ng, fonts, chromium, servers),
 # only those missing. Needs root (or sudo). Nothing is downloaded at run time afterwards.
 set -euo pipefail
-pkgs=(ffmpeg espeak-ng fonts-noto-core fonts-dejavu-core chromium)
+pkgs=(ffmpeg espeak-ng fonts-noto-core fonts-dejavu-core fonts-noto-color-emoji chromium)
 [ "${1:-}" = "--with-servers" ] && pkgs+=(postgresql redis-server)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -72,3 +72,14 @@ def test_strict_fit_raises_when_text_cannot_fit() -> None:
     with pytest.raises(TextDoesNotFit) as err:
         fit_text("word " * 3000, BOX, find_font(), max_size=120, min_size=40)
     assert err.value.min_size == 40 and err.value.chars == len("word " * 3000)
+
+
+def test_emoji_are_dropped_from_drawn_text_not_drawn_as_boxes():
+    from contentloop.render.fonts import find_font
+    from contentloop.render.layout import Box, fit_text
+
+    block = fit_text("6 points · swipe 👉 ✅", Box(0, 0, 900, 300), find_font(),
+                     max_size=80, min_size=20)
+    drawn = " ".join(block.lines)
+    assert "swipe" in drawn and "·" in drawn
+    assert "👉" not in drawn and "✅" not in drawn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +177,21 @@ def _truncate(
     return TextBlock((), (), size, font_path, (box.left, box.top, box.left, box.top), True)
 
 
+_PICTOGRAPHS = re.compile(
+    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF"
+    "\u200d\ufe0e\ufe0f\u20e3]"
+)
+
+
+def drawable(text: str) -> str:
+    """Text without emoji and pictographs: the text fonts have no glyphs for them, and a
+    box ("tofu") on a branded image looks broken. Captions keep their emoji."""
+    if not _PICTOGRAPHS.search(text):
+        return text
+    clean = _PICTOGRAPHS.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", clean).strip()
+
+
 def fit_text(
     text: str,
     box: Box,
@@ -193,6 +209,7 @@ def fit_text(
     If nothing fits: with `truncate` the text is cut with an ellipsis at `min_size`,
     otherwise TextDoesNotFit is raised. The returned bbox is measured, not estimated.
     """
+    text = drawable(text)
     lo, hi, best = min_size, max_size, None
     while lo <= hi:  # binary search on size; fit is monotone in practice
         mid = (lo + hi) // 2
