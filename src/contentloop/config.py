@@ -249,6 +249,7 @@ class AccountConfig(BaseModel):
             font=b.font,
             disclosure_label=b.disclosure_label,
             sponsored_pillars=tuple(b.sponsored_pillars),
+            music=b.music,
         )
         return Account(
             handle=self.handle,

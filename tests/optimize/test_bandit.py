@@ -291,3 +291,34 @@ def test_drift_detector_is_quiet_when_nothing_changes() -> None:
         bandit = ThompsonBandit(LEVELS, seed=seed)
         bandit.fit(obs)
         assert bandit.drift_at is None, seed
+
+
+def test_narrow_draws_exploit_more_but_report_the_full_posterior() -> None:
+    obs = synthetic(45, seed=14, format_mult={"image": 1.0, "carousel": 1.2, "reel": 1.6})
+    now = obs[-1].at + timedelta(hours=1)
+    out = {}
+    for scale in (1.0, 0.5):
+        bandit = ThompsonBandit(LEVELS, BanditConfig(draw_scale=scale), seed=4)
+        bandit.fit(obs)
+        probs = bandit.sample_preferences(np.random.default_rng(0), draws=4000)["format"]
+        fmt = next(d for d in bandit.decide("acme", now, rng=np.random.default_rng(1))
+                   if d.kind == "format")
+        out[scale] = (probs, fmt.reason)
+    leader = max(out[1.0][0], key=out[1.0][0].__getitem__)
+    assert out[0.5][0][leader] > out[1.0][0][leader] + 0.05
+    # The reason's p=... is P(leader beats runner-up) under the real posterior: same for both.
+    p1 = float(out[1.0][1].split("p=")[1][:4])
+    p05 = float(out[0.5][1].split("p=")[1][:4])
+    assert p1 == pytest.approx(p05, abs=0.03)
+
+
+def test_decision_reason_mentions_a_detected_drift() -> None:
+    for seed in range(22, 33):
+        obs = drifting(seed=seed, weeks_before=6, days_after=14)
+        bandit = ThompsonBandit(LEVELS, BanditConfig(gamma=1.0), seed=3)
+        bandit.fit(obs)
+        if bandit.drift_at is not None:
+            break
+    assert bandit.drift_at is not None
+    reasons = [d.reason for d in bandit.decide("acme", obs[-1].at)]
+    assert all(f"{bandit.drift_at:%Y-%m-%d}" in r for r in reasons if "only option" not in r)

@@ -39,9 +39,7 @@ def _parts(config: Path | None, media_dir: Path | None) -> tuple[Any, Any, Any, 
     clock = SystemClock()
     store = Store(settings.resolved_database_url, clock)
     assets = AssetStore(media_dir or settings.data_dir / "media")
-    music = {a.handle: Path(str(getattr(a.brand, "music", ""))).expanduser()
-             for a in settings.accounts if getattr(a.brand, "music", "")}
-    renderer = Renderer(assets, clock, music=music or None)
+    renderer = Renderer(assets, clock)  # each brand's `music` bed comes with its profile
     brands = {a.handle: a.brand for a in settings.domain_accounts()}
     return store, renderer, assets, brands
 

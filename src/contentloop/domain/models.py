@@ -59,6 +59,7 @@ class BrandProfile:
     font: str = ""
     disclosure_label: str = "#ad"  # first words of a sponsored caption, card and voice-over
     sponsored_pillars: tuple[str, ...] = ()  # posts in these pillars are paid partnerships
+    music: str = ""  # optional music bed (audio file path) ducked under reel voice-overs
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,8 +151,6 @@ def run_demo(
         llm=settings.llm,
         faults=options.faults,
         cipher=_demo_cipher(out),
-        music={a.handle: Path(a.brand.music).expanduser()
-               for a in settings.accounts if a.brand.music},
     )
     try:
         _run(parts, options, clock, console)

@@ -152,7 +152,6 @@ def build_loop(
     llm: Any = None,  # config.LLMConfig
     faults: str | None = None,  # simulator fault SPEC (see sim/faultspec.py)
     cipher: Any = None,  # publish.tokens.TokenCipher: keep tokens encrypted in the store
-    music: dict[str, Path] | None = None,  # handle -> music bed for reels (render.Renderer)
     kpi_rules: dict[str, list[Any]] | None = None,  # handle -> optimize.rules.ThresholdRule
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
@@ -218,7 +217,7 @@ def build_loop(
     publishers = {
         h: Publisher(c, clock, store, rng=random.Random(rng.random())) for h, c in clients.items()
     }
-    renderer = Renderer(AssetStore(media_dir), clock, music=music or None)
+    renderer = Renderer(AssetStore(media_dir), clock)  # music: each brand's `music`
     generator = build_generator(seed=seed, store=store, engines=creative_engines, llm=llm)
     closers.append(generator.close)
     budget = StoreHashtagBudget(store)  # persisted: never exceeded across restarts

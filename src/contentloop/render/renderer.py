@@ -127,14 +127,14 @@ class Renderer:
             log.info("render.done", variant=variant.id, started=started.isoformat())
 
     def music_for(self, v: Variant, brand: BrandProfile) -> Path | None:
-        """The music bed of `v`'s reel: per-account mapping, else the brand's `music` path
-        (when the domain has one), else the renderer-wide file; None means voice only."""
+        """The music bed of `v`'s reel: per-account mapping, else the renderer-wide file,
+        else the brand's `music` path; None means voice only."""
         if isinstance(self.music, Mapping):
             if v.account in self.music:
                 return Path(self.music[v.account])
         elif self.music is not None:
             return Path(self.music)
-        own = str(getattr(brand, "music", "") or "")
+        own = brand.music
         return Path(own).expanduser() if own else None
 
     # ---- internals ---------------------------------------------------------------------
