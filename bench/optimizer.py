@@ -7,7 +7,8 @@ format multipliers all change). Policies see only what the Graph API would give 
 one noisy draw of lifetime metrics per post (`realized_metrics`), with `follows` removed
 for reels (the API rejects it) and the account's daily new followers (plus organic
 follows we cannot attribute), and learn from the business value
-likes + 3 saves + 5 shares + 20 follows. Results are revealed the next day.
+likes + 3 saves + 5 shares + 20 follows. Results are revealed the next day, as the value
+and the metrics it came from (`observe` gets both; our optimizer models the value).
 
 The oracle (`AudienceModel.expected_value`) knows the expected value of every
 (format, hook, pillar, hour) combination. Per week we print the share of the oracle's
@@ -26,7 +27,7 @@ import argparse
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -144,7 +145,8 @@ def _levels() -> dict[str, list[str]]:
 
 
 class Ours(Policy):
-    """contentloop's optimizer: additive Thompson sampling with the online_followers prior."""
+    """contentloop's optimizer with its default config: additive Thompson sampling (narrowed
+    draws, Student-t noise, drift detector) with the online_followers prior for hours."""
 
     name = "ours"
 
@@ -170,6 +172,25 @@ class Ours(Policy):
             prior_mean={"slot_hour": {str(h): scale * v for h, v in prior.items()}},
         )
         self.bandit.fit(self.obs, now=now)
+
+
+class CleanSignal(Ours):
+    """What-if, not a policy: our optimizer fed E[value] x lognormal(noise_sd) instead of the
+    measured value, to show how far the targets are limited by the per-post noise."""
+
+    def __init__(self, seed: int, noise_sd: float) -> None:
+        super().__init__(seed)
+        self.noise_sd = noise_sd
+        self.worlds = {0: make_world(seed, 0), 1: make_world(seed, 1)}
+        self.noise = np.random.default_rng([seed, 5])
+
+    def observe(self, results, now, online) -> None:  # type: ignore[no-untyped-def]
+        clean = []
+        for c, _value, at, metrics in results:
+            week = (at - START).days // 7
+            ev = self.worlds[0 if week + 1 < DRIFT_WEEK else 1].ev(c)
+            clean.append((c, ev * math.exp(self.noise.normal(0.0, self.noise_sd)), at, metrics))
+        super().observe(clean, now, online)
 
 
 class UniformRandom(Policy):
@@ -317,6 +338,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 seeds instead of 24")
     parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument(
+        "--what-if", action="store_true",
+        help="also run our optimizer on E[value] x lognormal noise (sd 0, 0.3, 0.6)",
+    )
+    parser.add_argument(
+        "--ablation", action="store_true",
+        help="also run the optimizer's earlier configs, one change at a time",
+    )
     args = parser.parse_args()
     n_seeds = args.seeds or (20 if args.quick else 24)
     started = time.perf_counter()
@@ -326,6 +355,21 @@ def main() -> None:
         "fixed": lambda s: FixedSchedule(),
         "egreedy": lambda s: EpsilonGreedy(),
     }
+    if args.ablation:
+        old = BanditConfig(epsilon=0.02, max_explore=0.1, draw_scale=1.0, robust_df=0.0,
+                           detect_drift=False)  # the optimizer before issue 8's tuning
+        steps = {
+            "v0_before": old,
+            "v1_floor": replace(old, epsilon=0.005, max_explore=0.02),
+            "v2_robust": replace(old, epsilon=0.005, max_explore=0.02, robust_df=4.0),
+            "v3_narrow": replace(old, epsilon=0.005, max_explore=0.02, robust_df=4.0,
+                                 draw_scale=0.5),
+        }  # + the drift detector = "ours"
+        for label, cfg in steps.items():
+            makers[label] = lambda s, cfg=cfg: Ours(seed=s, config=cfg)
+    if args.what_if:
+        for sd in (0.0, 0.3, 0.6):
+            makers[f"whatif_sd{sd:g}"] = lambda s, sd=sd: CleanSignal(s, sd)
     curves: dict[str, np.ndarray] = {}
     regrets: dict[str, np.ndarray] = {}
     for name, make in makers.items():
@@ -339,14 +383,16 @@ def main() -> None:
     print(f"# {n_seeds} seeds x {WEEKS} weeks x {POSTS_PER_DAY} posts/day; drift at week "
           f"{DRIFT_WEEK}; {time.perf_counter() - started:.1f} s")
     print("# capture of the oracle's gain over uniform random, per week (mean over seeds)")
-    print("# week  " + "  ".join(f"{n:>8}" for n in makers))
+    width = {n: max(8, len(n)) for n in makers}
+    print("# week  " + "  ".join(f"{n:>{width[n]}}" for n in makers))
     for w in range(WEEKS):
-        print(f"# {w + 1:4d}  " + "  ".join(f"{curves[n][w]:8.2f}" for n in makers))
+        print(f"# {w + 1:4d}  " + "  ".join(f"{curves[n][w]:{width[n]}.2f}" for n in makers))
     print("# cumulative pseudo-regret, share of the oracle's value: "
           + ", ".join(f"{n} {regrets[n].mean():.2f}" for n in makers))
     for name in makers:
         prefix = "" if name == "ours" else f"{name}_"
         print(f"{prefix}capture_week4={curves[name][3]:.3f}")
+        print(f"{prefix}capture_week8={curves[name][7]:.3f}")  # 2nd week after the drift
         print(f"{prefix}capture_week12={curves[name][11]:.3f}")
         print(f"{prefix}recovery_weeks={recovery_weeks(curves[name]):g}")
         print(f"{prefix}regret_share={regrets[name].mean():.3f}")
