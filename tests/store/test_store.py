@@ -112,3 +112,23 @@ def test_variants_assets_journal_and_metrics_roundtrip(db_url, clock):
     assert store.save_snapshot(snap) is True
     assert store.save_snapshot(snap) is False  # idempotent per age
     assert store.latest_metrics("p1") == {"reach": 10.0}
+
+
+def test_latest_decisions_keep_every_pause_of_the_latest_round(db_url, clock):
+    from datetime import timedelta
+
+    from contentloop.domain import Decision
+
+    store = _store(db_url, clock)
+    t0 = clock.now()
+    t1 = t0 + timedelta(days=7)
+    store.save_decisions([
+        Decision("acme", "format", "image", "old", {"image": 1.0}, t0),
+        Decision("acme", "pause", "pillar:news", "old pause", {}, t0),
+        Decision("acme", "format", "reel", "new", {"reel": 1.0}, t1),
+        Decision("acme", "pause", "pillar:gear", "low ER", {}, t1),
+        Decision("acme", "pause", "hook_style:pov", "low ER", {}, t1),
+    ])
+    latest = store.decisions("acme")
+    assert {(d.kind, d.choice) for d in latest} == {
+        ("format", "reel"), ("pause", "pillar:gear"), ("pause", "hook_style:pov")}

@@ -676,11 +676,15 @@ class Store:
                 )
             )
         out: list[Decision] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
+        last_pause = next((r.made_at for r in rows if r.kind == "pause"), None)
         for r in rows:
-            if latest_only and r.kind in seen:
+            # One decision per dimension; pauses are per level, all from the latest round
+            # (several can hold at once, and one that was not renewed has ended).
+            key = (r.kind, r.choice if r.kind == "pause" else "")
+            if latest_only and (key in seen or (r.kind == "pause" and r.made_at != last_pause)):
                 continue
-            seen.add(r.kind)
+            seen.add(key)
             out.append(
                 Decision(
                     r.account, r.kind, r.choice, r.reason, dict(r.probabilities), utc(r.made_at)
