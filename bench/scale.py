@@ -3,7 +3,7 @@ publish) for A accounts and W `contentloop worker` processes, on real PostgreSQL
 against the simulator on a time-compressed clock.
 
 Accounts are image-only (reel rendering would dominate) and the simulator does not fetch
-and decode media. Each run: every account gets one post in a 10:00-10:20 UTC window
+and decode media. Each run: every account gets one post in a 10:00-10:02 UTC window
 (simulated clock at 60x) that opens after start-up and planning. Throughput is published
 posts per minute of busy wall time: from launching the processes to the last publish,
 minus any idle wait between "all posts rendered and scheduled" and the window opening.
@@ -62,7 +62,7 @@ def run_one(accounts: int, workers: int, timeout: float) -> tuple[float, float, 
     start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC) - timedelta(seconds=60.0 * opens_in_s)
     with tempfile.TemporaryDirectory() as tmp, fresh_pg_database() as db_url, rig(
         Path(tmp), accounts=accounts, start=start, factor=60.0, database_url=db_url,
-        window=("10:00", "10:20"),
+        window=("10:00", "10:02"),
         queue_url=f"{REDIS_URL}?queue=bench-{accounts}-{workers}-{int(time.time())}",
     ) as r:
         launched = time.monotonic()

@@ -315,8 +315,18 @@ def test_mixed_carousel_uses_a_video_child(env):
     assert len(_records(env)) == 1
 
 
-def test_publish_5xx_checks_status_then_retries_once_later(env):
+def test_publish_answered_5xx_is_checked_then_retried_at_once(env):
     env.world.faults.push("media_publish", "500")
+    j = MemJournal(env.world)
+    res = env.publisher(j).publish(env.image_job("f0", "one hiccup"))
+    assert res.outcome is PublishOutcome.PUBLISHED and not res.recovered, res.message
+    assert "checked not live" in res.message
+    assert [r["container_id"] for r in _records(env)] == [res.container_id]
+    assert [a.outcome for a in j.attempts] == ["ok"]
+
+
+def test_publish_5xx_beyond_quick_retries_checks_status_then_retries_later(env):
+    env.world.faults.push("media_publish", "500", 3)  # the publisher retries at once twice
     j = MemJournal(env.world)
     res = env.publisher(j).publish(env.image_job("f1", "server hiccup"))
     assert res.outcome is PublishOutcome.RETRY and res.error_class is ErrorClass.TRANSIENT

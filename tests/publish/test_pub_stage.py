@@ -169,7 +169,7 @@ def test_auth_error_pauses_the_account_and_keeps_its_queue(rig):
 
 
 @pytest.mark.parametrize("spec,cls", [
-    ("media_publish:500", "transient"), ("media_publish:80002=2", "throttled"),
+    ("media_publish:500x3", "transient"), ("media_publish:80002=2", "throttled"),
     ("media_publish:613=2", "throttled"), ("media_publish:9007x9", "not_ready"),
 ])
 def test_retryable_errors_wait_then_publish_once(rig, spec, cls):

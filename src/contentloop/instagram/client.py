@@ -336,7 +336,11 @@ class GraphClient:
         thumb_offset: int | None = None,
         share_to_feed: bool = True,
         audio_name: str | None = None,
+        location_id: str | None = None,
+        collaborators: Sequence[str] | None = None,
+        user_tags: Sequence[Mapping[str, Any]] | None = None,
     ) -> str:
+        """A reel; user tags take the username only (coordinates are ignored for reels)."""
         params: dict[str, Any] = {
             "media_type": "REELS",
             "video_url": video_url,
@@ -345,17 +349,31 @@ class GraphClient:
             "thumb_offset": thumb_offset if cover_url is None else None,
             "share_to_feed": "true" if share_to_feed else "false",
             "audio_name": audio_name,
+            "location_id": location_id,
         }
+        if collaborators:
+            params["collaborators"] = _json_param(list(collaborators))
+        if user_tags:
+            params["user_tags"] = _json_param([{"username": t["username"]} for t in user_tags])
         return self._create(ig_user_id, params)
 
     def create_story_container(
-        self, ig_user_id: str, *, image_url: str | None = None, video_url: str | None = None
+        self,
+        ig_user_id: str,
+        *,
+        image_url: str | None = None,
+        video_url: str | None = None,
+        user_tags: Sequence[Mapping[str, Any]] | None = None,
     ) -> str:
+        """A story (no caption, alt text, location or collaborators; user tags allowed)."""
         if (image_url is None) == (video_url is None):
             raise ValueError("a story takes exactly one of image_url or video_url")
-        return self._create(
-            ig_user_id, {"media_type": "STORIES", "image_url": image_url, "video_url": video_url}
-        )
+        params: dict[str, Any] = {
+            "media_type": "STORIES", "image_url": image_url, "video_url": video_url,
+        }
+        if user_tags:
+            params["user_tags"] = _json_param([dict(t) for t in user_tags])
+        return self._create(ig_user_id, params)
 
     def container_status(self, container_id: str) -> ContainerStatus:
         body = self._get(container_id, fields="status_code,status,id")

@@ -360,8 +360,10 @@ class Loop:
         candidates: list[datetime] = []
         for post in self.store.posts(states=[PostState.SCHEDULED, PostState.RETRY_WAIT]):
             retry_at = post.next_attempt_at or post.scheduled_at
-            t = max(post.scheduled_at - self.publish_lead, retry_at)
-            candidates.append(t)
+            # Unprepared posts wake the loop `publish_lead` early (phase one: the container);
+            # prepared ones at their slot: nothing is published before it.
+            lead = timedelta(0) if post.container_id else self.publish_lead
+            candidates.append(max(post.scheduled_at, retry_at) - lead)
         for post in self.store.posts(states=[PostState.PUBLISHED]):
             if post.published_at is None:
                 continue

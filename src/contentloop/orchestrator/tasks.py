@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -260,9 +261,9 @@ def _heal(loop: Loop, acc: Account) -> int:
     store = loop.store
     for post in store.posts(acc.handle, states=[PostState.RENDERED]):
         if store.assets(post.id):
-            _try(lambda p=post: store.transition(
-                p.id, PostState.SCHEDULED, actor=loop.worker, expect=PostState.RENDERED,
-                reason=f"due {p.scheduled_at.isoformat()} (resumed)"))
+            _try(partial(store.transition, post.id, PostState.SCHEDULED, actor=loop.worker,
+                         expect=PostState.RENDERED,
+                         reason=f"due {post.scheduled_at.isoformat()} (resumed)"))
             n += 1
     if acc.approval_mode is ApprovalMode.AUTO:
         for post in store.posts(acc.handle, states=[PostState.IN_REVIEW]):
@@ -271,8 +272,8 @@ def _heal(loop: Loop, acc: Account) -> int:
                 continue
             chosen, reason = loop.approve(variants, acc)
             if chosen is not None:
-                _try(lambda p=post, c=chosen, r=reason: loop.approve_variant(
-                    p.id, c.id, actor="policy:auto", reason=f"{r} (resumed)"))
+                _try(partial(loop.approve_variant, post.id, chosen.id, actor="policy:auto",
+                             reason=f"{reason} (resumed)"))
                 n += 1
     return n
 
@@ -312,10 +313,12 @@ def _slot(ctx: WorkerContext, lease: str) -> Iterator[bool]:
 def _publish_due(ctx: WorkerContext, batch: int | None) -> int:
     loop = ctx.loop_for()
     now = ctx.clock.now()
-    posts = loop.store.claim_due(now + loop.publish_lead, worker=ctx.name,
+    # Never before the slot: the lead is for phase one (containers made ahead), below.
+    posts = loop.store.claim_due(now, worker=ctx.name,
                                  limit=batch or ctx.options.publish_batch)
     for post in posts:
         _publish(ctx, loop, post)
+    loop.publishing.prepare_due(limit=batch or ctx.options.publish_batch)
     return len(posts)
 
 

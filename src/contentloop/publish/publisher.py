@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -73,12 +73,29 @@ class PublishJob:
     slide_urls: Sequence[str] = ()
     video_url: str | None = None
     cover_url: str | None = None
-    alt_text: str | None = None
+    alt_text: str | None = None  # images only (single image, carousel image slides)
     container_id: str | None = None
     first_comment: str | None = None
     attempt: int = 0  # earlier failed attempts, for backoff
     not_before: datetime | None = None  # earliest time the post can have gone live
     share_to_feed: bool = True
+    slide_alt_texts: Sequence[str | None] = ()  # per slide; falls back to alt_text
+    #: [{"username": ..., "x": 0-1, "y": 0-1}]: images need x/y; reels use the username only
+    user_tags: Sequence[Mapping[str, Any]] = ()
+    location_id: str | None = None  # a Facebook Page id with a location (image, reel, carousel)
+    collaborators: Sequence[str] = ()  # up to 3 usernames (feed image, reel, carousel)
+    thumb_offset: int | None = None  # reels without a cover: frame at this many ms
+    audio_name: str | None = None  # reels: rename the original audio (once)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Phase one of two-phase publishing: a FINISHED container made ahead of the slot."""
+
+    post_id: str
+    container_id: str | None
+    kept: bool = False  # the journal accepted it (the post was still waiting)
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +154,8 @@ class Publisher:
         recovery_pages: int = 4,
         retry_base: timedelta = timedelta(seconds=30),
         retry_cap: timedelta = timedelta(hours=1),
+        quick_retries: int = 2,
+        quick_retry_s: float = 1.0,
     ) -> None:
         self.client = client
         self.clock = clock
@@ -149,6 +168,8 @@ class Publisher:
         self.recovery_pages = recovery_pages
         self.retry_base = retry_base
         self.retry_cap = retry_cap
+        self.quick_retries = quick_retries
+        self.quick_retry_s = quick_retry_s
 
     # --- entry point -----------------------------------------------------------------
 
@@ -176,6 +197,23 @@ class Publisher:
             )
         self._record_attempt(run, result)
         return result
+
+    def prepare(self, job: PublishJob, keep: Callable[[str, str], bool]) -> Prepared:
+        """Create the container and wait until FINISHED, ahead of the slot (never publishes).
+
+        `keep(post_id, container_id)` journals it only if the post is still waiting (not
+        claimed by a publisher meanwhile) and says whether it did. Failures are left to the
+        publish at the slot, which classifies them and sets the post's state.
+        """
+        run = _Run(job=job)
+        try:
+            cid = self._create_and_wait(run, record=False)
+        except (GraphAPIError, ContainerFailed, ContainerTimeout, ValueError) as err:
+            log.info("post %s: container not prepared ahead (%s)", job.post_id, err)
+            return Prepared(job.post_id, None, message=str(err))
+        kept = keep(job.post_id, cid)
+        return Prepared(job.post_id, cid, kept=kept,
+                        message="ready" if kept else "post was claimed meanwhile; unused")
 
     # --- the flow ----------------------------------------------------------------------
 
@@ -236,46 +274,70 @@ class Publisher:
         self.journal.record_container(run.job.post_id, cid)
         run.container_id = cid
 
-    def _create_and_wait(self, run: _Run) -> str:
+    def _create_and_wait(self, run: _Run, *, record: bool = True) -> str:
+        """Create the container with what the API allows for its type (reference 1.2)."""
         job, c, ig = run.job, self.client, run.job.ig_user_id
+        tags = [dict(t) for t in job.user_tags]
+        collabs = list(job.collaborators)[:3] or None
         if job.format is Format.IMAGE:
             if not job.image_url:
                 raise ValueError(f"post {job.post_id}: an image post needs image_url")
-            cid = c.create_image_container(ig, job.image_url, job.caption, alt_text=job.alt_text)
+            cid = c.create_image_container(
+                ig, job.image_url, job.caption, alt_text=job.alt_text, user_tags=tags or None,
+                location_id=job.location_id, collaborators=collabs,
+            )
         elif job.format is Format.CAROUSEL:
             if not 2 <= len(job.slide_urls) <= 10:
                 raise ValueError(f"post {job.post_id}: a carousel needs 2-10 slides")
             children = []
-            for url in job.slide_urls:
+            for i, url in enumerate(job.slide_urls):
                 if url.lower().split("?")[0].endswith(_VIDEO_SUFFIXES):
                     children.append(c.create_video_child(ig, url))
-                else:
-                    children.append(
-                        c.create_image_container(ig, url, alt_text=job.alt_text,
-                                                 is_carousel_item=True)
-                    )
+                    continue
+                alts = job.slide_alt_texts
+                alt = (alts[i] if i < len(alts) else None) or job.alt_text
+                # People are tagged on the first image slide: tags belong to children.
+                first_image = not any(
+                    u.lower().split("?")[0].endswith(_VIDEO_SUFFIXES)
+                    for u in job.slide_urls[:i]
+                )
+                children.append(c.create_image_container(
+                    ig, url, alt_text=alt, is_carousel_item=True,
+                    user_tags=tags if (tags and first_image) else None,
+                ))
             for child in children:
                 self._wait(run, child)
-            cid = c.create_carousel_container(ig, children, job.caption)
+            cid = c.create_carousel_container(
+                ig, children, job.caption, location_id=job.location_id, collaborators=collabs,
+            )
         elif job.format is Format.REEL:
             if not job.video_url:
                 raise ValueError(f"post {job.post_id}: a reel needs video_url")
             cid = c.create_reel_container(
                 ig, job.video_url, job.caption, cover_url=job.cover_url,
-                share_to_feed=job.share_to_feed,
+                thumb_offset=job.thumb_offset, share_to_feed=job.share_to_feed,
+                audio_name=job.audio_name, location_id=job.location_id,
+                collaborators=collabs,
+                user_tags=[{"username": t["username"]} for t in tags if t.get("username")]
+                or None,
             )
         elif job.format is Format.STORY:
-            cid = c.create_story_container(ig, image_url=job.image_url, video_url=job.video_url)
+            cid = c.create_story_container(ig, image_url=job.image_url, video_url=job.video_url,
+                                           user_tags=tags or None)
         else:  # pragma: no cover - Format is closed
             raise ValueError(f"unknown format {job.format}")
-        self._record(run, cid)
+        if record:
+            self._record(run, cid)
+        else:
+            run.container_id = cid
         self._wait(run, cid)
         return cid
 
     def _publish_container(self, run: _Run, cid: str) -> PublishResult:
         job = run.job
         run.container_id = cid
-        for i in range(self.max_not_ready + 1):
+        not_ready = quick = 0
+        while True:
             try:
                 media_id = self.client.publish(job.ig_user_id, cid)
                 break
@@ -285,16 +347,24 @@ class Publisher:
                 raise  # never reached the server: nothing was published
             except GraphAPIError as err:
                 cls = classify(err)
-                if cls is ErrorClass.NOT_READY and i < self.max_not_ready:
+                if cls is ErrorClass.NOT_READY and not_ready < self.max_not_ready:
+                    not_ready += 1
                     st = wait_until_finished(self.client, cid, self.clock, self._deadline(job))
                     if st.status_code == "PUBLISHED":
                         return self._recovered(run, f"container {cid} became PUBLISHED")
                     continue
                 if cls is ErrorClass.TRANSIENT and (err.http_status or 0) >= 500:
+                    # The server answered, so its work on the request is over: if the
+                    # container is still FINISHED and the post is not in the account's
+                    # media, nothing went live and an immediate retry cannot duplicate.
+                    if quick < self.quick_retries and self._not_live(run, cid):
+                        quick += 1
+                        run.notes.append(f"media_publish answered {err.http_status}; "
+                                         "checked not live, retried at once")
+                        self.clock.sleep(self.rng.uniform(0.0, self.quick_retry_s))
+                        continue
                     return self._after_unknown(run, err)  # a 5xx may still have published
                 raise
-        else:  # pragma: no cover - loop always breaks or returns/raises
-            raise AssertionError("unreachable")
         at = self.clock.now()
         self.journal.record_published(job.post_id, media_id, at)
         log.info("post %s published as media %s", job.post_id, media_id)
@@ -303,6 +373,14 @@ class Publisher:
             PublishOutcome.PUBLISHED, media_id=media_id, container_id=cid,
             message="; ".join([f"published as media {media_id}", *run.notes]),
         )
+
+    def _not_live(self, run: _Run, cid: str) -> bool:
+        """True only when the API says for certain the container was not published."""
+        try:
+            st = self.client.container_status(cid)
+            return st.status_code == "FINISHED" and self._find_published(run.job) is None
+        except GraphAPIError:
+            return False
 
     def _first_comment(self, run: _Run, media_id: str) -> None:
         if not run.job.first_comment:

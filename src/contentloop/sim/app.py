@@ -145,6 +145,12 @@ def _segments(path: str) -> list[str]:
     return [p for p in parts if not _VERSION_RE.match(p)]
 
 
+def _compression(clock: object) -> float:
+    """How many simulated seconds pass per wall second (1 for the wall clock)."""
+    factor = getattr(clock, "factor", 1.0)
+    return float(factor) if isinstance(factor, int | float) and factor > 0 else 1.0
+
+
 def create_app(world: SimWorld) -> Starlette:
     """The simulator as an ASGI app; every path goes through one dispatcher."""
     limiter = RateLimiter(world)
@@ -153,7 +159,9 @@ def create_app(world: SimWorld) -> Starlette:
         trace = world.fbtrace_id()
         if world.config.latency_s is not None:
             lo, hi = world.config.latency_s
-            await asyncio.sleep(random.uniform(lo, hi))
+            # Latency is simulated time: under a compressed clock (ScaledClock.factor) a
+            # wall sleep of the full amount would inflate simulated lateness by the factor.
+            await asyncio.sleep(random.uniform(lo, hi) / _compression(world.clock))
         try:
             # Read the raw body first: Starlette then parses forms from the cached bytes.
             raw_body = await request.body() if request.method in ("POST", "DELETE") else b""

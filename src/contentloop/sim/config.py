@@ -45,7 +45,8 @@ class SimConfig:
     token_ttl_s: int = 5184000
     default_followers: int = 10_000
     api_host: str = "graph.facebook.com"
-    # Wall-clock delay per request, uniform in [lo, hi] seconds (benchmarks, drills).
+    # Delay per request, uniform in [lo, hi] simulated seconds: the wall sleep is divided by
+    # the clock's compression `factor` (ScaledClock), so latency never inflates lateness.
     latency_s: tuple[float, float] | None = None
     # How long a "timeout" fault stalls its answer (longer than the client's timeout).
     fault_timeout_s: float = 35.0

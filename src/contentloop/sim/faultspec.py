@@ -4,7 +4,7 @@ Grammar (whitespace ignored, items separated by commas)::
 
     SPEC     := ITEM ("," ITEM)*
     ITEM     := ENDPOINT ":" KIND [COUNT | RATE]
-              | "latency:" LO "-" HI ["ms" | "s"]      wall-clock delay per request
+              | "latency:" LO "-" HI ["ms" | "s"]      delay per request (simulated time)
               | "seed:" INT                             seed of the RATE draws
     COUNT    := "x" INT          the next INT calls fail (default x1)
     RATE     := "@" FLOAT | "@" INT "%"   that share of all calls fails, forever

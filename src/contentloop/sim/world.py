@@ -320,6 +320,10 @@ class SimWorld:
             raise E.invalid_param(f"alt_text is not supported for media_type={mtype}.")
         if p.get("collaborators") and mtype == "STORIES":
             raise E.invalid_param("param collaborators is not allowed for stories.")
+        if p.get("location_id") and (is_child or mtype == "STORIES"):
+            raise E.invalid_param("location_id is not supported on stories or carousel items.")
+        if p.get("collaborators") and len(_parse_id_list(p.get("collaborators"))) > 3:
+            raise E.invalid_param("A post can have at most 3 collaborators.")
 
     def _check_children(self, acct: SimAccount, raw: Any) -> list[str]:
         ids = _parse_id_list(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +22,19 @@ class PublishLatenessRow(Base):
     lateness_s: Mapped[float] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(20))  # published | skipped
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublishOptionsRow(Base):
+    """What a post carries to Instagram besides its caption and media (all optional).
+
+    The domain Post/Variant have no place for these, so they live beside the post.
+    """
+
+    __tablename__ = "publish_options"
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    alt_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    slide_alt_texts: Mapped[list[Any]] = mapped_column(default=list)
+    user_tags: Mapped[list[Any]] = mapped_column(default=list)  # [{username, x, y}]
+    location_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    collaborators: Mapped[list[Any]] = mapped_column(default=list)
+    first_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
