@@ -20,7 +20,7 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,6 +148,8 @@ class PublishStage:
     counts: PassCounts = field(default_factory=PassCounts)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _prep_tried: set[str] = field(default_factory=set, repr=False)
+    #: post id -> (container, attempts when prepared): proof no claim has used it since
+    _fresh: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False)
 
     # -- entry points -------------------------------------------------------------------
     def recover(self) -> int:
@@ -206,6 +208,9 @@ class PublishStage:
         except Exception as exc:  # the slot's publish will meet and classify it
             log.warning("post %s: preparing its container failed: %s", post.id, exc)
             return False
+        if prepared.kept and prepared.container_id:
+            with self._lock:
+                self._fresh[post.id] = (prepared.container_id, post.attempts)
         return prepared.kept
 
     def publish_post(self, post: Post, *, recovering: bool = False) -> str:
@@ -232,6 +237,13 @@ class PublishStage:
             self._count("skipped")
             return "skipped"
         job = self.job_for(post)
+        with self._lock:
+            fresh = self._fresh.pop(post.id, None)
+        # Claimed once since phase one (claims count attempts) and the same container: no
+        # media_publish can have seen it, so the slot needs only that one call.
+        if (fresh is not None and not recovering and post.container_id == fresh[0]
+                and post.attempts == fresh[1] + 1):
+            job = replace(job, container_ready=True)
         result: PublishResult = self.publisher_for(post.account).publish(job)
         return self._apply(post, result, recovering)
 
@@ -338,8 +350,11 @@ class PublishStage:
     # -- scheduling helpers ----------------------------------------------------------------
     def next_due(self) -> datetime | None:
         """The next moment there is work: a slot or retry, or a container to prepare."""
+        return self._next_due(waiting(self.store))
+
+    def _next_due(self, queued: Sequence[Any]) -> datetime | None:
         times = []
-        for w in waiting(self.store):
+        for w in queued:
             times.append(w.due_at())
             if self.publish_lead > timedelta(0) and not w.prepared \
                     and w.post_id not in self._prep_tried:
@@ -377,16 +392,19 @@ class PublishStage:
                 claimed = self.store.claim_due(now, worker=self.worker, limit=self.batch)
                 for post in sorted(claimed, key=lambda p: (p.scheduled_at, p.id)):
                     lanes.publish(post)
+                queued = waiting(self.store)
                 if self.publish_lead > timedelta(0):
-                    for post in to_prepare(self.store, now, self.publish_lead, self.batch):
+                    for w in queued:
+                        if w.prepared or w.due_at() - self.publish_lead > now:
+                            continue
                         with self._lock:
-                            if post.id in self._prep_tried:
+                            if w.post_id in self._prep_tried:
                                 continue
-                            self._prep_tried.add(post.id)
-                        lanes.prepare(post)
+                            self._prep_tried.add(w.post_id)
+                        lanes.prepare(self.store.get_post(w.post_id))
                 if claimed:
                     continue
-                nxt = self.next_due()
+                nxt = self._next_due(queued)
                 now = self.clock.now()
                 if until_idle and lanes.idle() and (
                         nxt is None or nxt > now + timedelta(seconds=poll_s)):

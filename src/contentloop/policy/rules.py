@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from contentloop.domain import Account, ConfigError, Format, Severity, Variant, Verdict
 
-from .text import MENTION_RE, all_text, find_phrases, hashtags_of, jaccard
+from ..domain.similarity import jaccard
+from .text import MENTION_RE, all_text, find_phrases, hashtags_of
 
 CAPTION_MAX = 2200
 HASHTAG_MAX = 30

@@ -12,7 +12,6 @@ from contentloop.domain import Variant
 
 HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,30})")
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 def all_text(v: Variant) -> str:
@@ -40,16 +39,3 @@ def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
     return [p for p in phrases if p.strip() and word_re(p).search(text)]
 
 
-def _shingles(text: str, k: int = 3) -> frozenset[tuple[str, ...]]:
-    body = " ".join(t for t in text.split() if not t.startswith("#"))
-    words = _WORD.findall(body.lower())
-    if len(words) < k:
-        return frozenset({tuple(words)}) if words else frozenset()
-    return frozenset(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
-
-
-def jaccard(a: str, b: str, k: int = 3) -> float:
-    sa, sb = _shingles(a, k), _shingles(b, k)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)

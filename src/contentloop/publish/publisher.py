@@ -86,6 +86,9 @@ class PublishJob:
     collaborators: Sequence[str] = ()  # up to 3 usernames (feed image, reel, carousel)
     thumb_offset: int | None = None  # reels without a cover: frame at this many ms
     audio_name: str | None = None  # reels: rename the original audio (once)
+    #: phase one made `container_id` FINISHED and no media_publish has seen it since (the
+    #: caller proves it): the slot skips the resume status check and publishes at once.
+    container_ready: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,7 @@ class Publisher:
         retry_base: timedelta = timedelta(seconds=30),
         retry_cap: timedelta = timedelta(hours=1),
         quick_retries: int = 2,
-        quick_retry_s: float = 1.0,
+        quick_retry_s: float = 0.5,
     ) -> None:
         self.client = client
         self.clock = clock
@@ -220,6 +223,14 @@ class Publisher:
     def _run(self, run: _Run) -> PublishResult:
         job = run.job
         cid = run.container_id
+        if cid and job.container_ready:
+            try:
+                return self._publish_container(run, cid)
+            except GraphAPIError as err:  # e.g. expired since: the normal path decides
+                if classify(err) is not ErrorClass.NEW_CONTAINER:
+                    raise
+                run.notes.append(str(err))
+                cid = None
         if cid:
             st = self.client.container_status(cid)
             log.info("post %s resumes container %s: %s", job.post_id, cid, st.status_code)
