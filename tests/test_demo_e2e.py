@@ -169,9 +169,11 @@ def test_demo_under_faults_publishes_each_post_exactly_once(tmp_path):
     """500s, dropped `media_publish` answers and transient errors: no duplicate, none lost."""
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENTLOOP_")}
+    # An answered 500 is retried at once twice (container checked FINISHED first): the
+    # third one sends the post to retry_wait.
     r = subprocess.run(
         [sys.executable, "-m", "contentloop.cli.main", "demo", "--days", "3", "--out", str(out),
-         "--faults", "media_publish:500x2,media_publish:drop@40%,*:500@5%,seed:3"],
+         "--faults", "media_publish:500x3,media_publish:drop@40%,*:500@5%,seed:3"],
         env=env, capture_output=True, text=True, timeout=240,
     )
     assert r.returncode == 0, r.stdout + r.stderr

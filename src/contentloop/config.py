@@ -281,6 +281,20 @@ class InstagramConfig(BaseModel):
         return v
     login: Literal["instagram", "facebook"] = "instagram"
     publish_lead_minutes: int = Field(15, ge=0, le=600)
+    hashtags_in_first_comment: bool = False  # post the hashtags as the first comment
+
+
+class MediaConfig(BaseModel):
+    """Where the Graph API fetches media: the embedded local server or an S3 bucket."""
+
+    backend: Literal["local", "s3"] = "local"
+    host: str = "127.0.0.1"  # local server bind address
+    port: int = Field(0, ge=0, le=65535)  # 0: any free port
+    public_base_url: str = ""  # what the API sees (tunnel/CDN; the bucket's URL for s3)
+    s3_endpoint_url: str = ""  # empty: AWS; else MinIO, R2, ... (credentials: AWS_* env)
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_prefix: str = "media"
 
 
 def sandbox_account() -> AccountConfig:
@@ -329,6 +343,7 @@ class Settings(BaseSettings):
     secrets_file: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     instagram: InstagramConfig = InstagramConfig()
+    media: MediaConfig = MediaConfig()
     llm: LLMConfig = LLMConfig()
     accounts: list[AccountConfig] = Field(default_factory=lambda: [sandbox_account()])
 

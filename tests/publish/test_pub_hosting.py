@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from contentloop.publish.hosting import MediaHost
+from contentloop.publish.hosting import MediaHost, path_token
 
 
 @pytest.fixture
@@ -48,12 +48,37 @@ def test_urls_are_ascii_and_confined_to_root(host, tmp_path):
         h.url_for(tmp_path.parent / "elsewhere.jpg")
     assert httpx2.get(h.base_url + "/../../etc/passwd").status_code == 404
     assert httpx2.get(h.base_url + "/missing.jpg").status_code == 404
+    # Even a correctly signed path cannot climb out of the root.
+    forged = path_token(h.secret, "../outside.txt")
+    (tmp_path.parent / "outside.txt").write_text("secret")
+    assert httpx2.get(f"{h.base_url}/{forged}/../outside.txt").status_code == 404
+    assert httpx2.get(f"{h.base_url}/{forged}/%2e%2e/outside.txt").status_code == 404
+
+
+def test_urls_are_unguessable(host, tmp_path):
+    h, data = host
+    url = h.url_for("a.jpg")
+    token = url.split("/")[-2]
+    assert len(token) == 32 and int(token, 16) >= 0
+    assert httpx2.get(url).content == data
+    assert httpx2.get(h.base_url + "/a.jpg").status_code == 404  # the plain path is not served
+    assert httpx2.get(url.replace(token, "0" * 32)).status_code == 404
+    other = h.url_for(tmp_path / "sub" / "café reel.mp4")
+    swapped = f"{h.base_url}/{token}/{other.split('/', 4)[4].split('/', 1)[1]}"
+    assert httpx2.get(swapped).status_code == 404  # a token opens only its own file
+    assert httpx2.head(url.replace(token, token[:-1] + "x")).status_code == 404
+    again = MediaHost(tmp_path, secret=h.secret, public_base_url="https://x.test")
+    assert again.url_for("a.jpg").split("/")[-2] == token  # stable with a stable secret
+    fresh = MediaHost(tmp_path, public_base_url="https://x.test")
+    assert fresh.url_for("a.jpg").split("/")[-2] != token  # random secret by default
 
 
 def test_public_base_url_and_stop(tmp_path):
     (tmp_path / "x.jpg").write_bytes(b"x")
     h = MediaHost(tmp_path, public_base_url="https://cdn.example.org/media/")
-    assert h.url_for("x.jpg") == "https://cdn.example.org/media/x.jpg"
+    url = h.url_for("x.jpg")
+    assert url.startswith("https://cdn.example.org/media/") and url.endswith("/x.jpg")
+    assert url == f"https://cdn.example.org/media/{path_token(h.secret, 'x.jpg')}/x.jpg"
     local = MediaHost(tmp_path).start()
     url = local.url_for("x.jpg")
     local.stop()

@@ -99,3 +99,35 @@ def test_fault_spec_drives_the_served_simulator():
     assert world.faults.take("media_publish") == "500"
     assert world.faults.take("media_publish") == "500"  # the 100 % rule, never used up
     assert world.faults.pending() == []
+
+
+def test_token_status_and_refresh_service_never_shows_the_token(tmp_path):
+    from contentloop.config import InstagramConfig, Settings
+    from contentloop.domain import Account
+    from contentloop.orchestrator.publish_worker import token_states
+
+    clock = SimulatedClock(T0)
+    world = SimWorld(clock, SimConfig(seed=2, token_ttl_s=60 * 86400))
+    base, stop = serve_in_thread(world)
+    ig, token = world.create_account("acc")
+    key = generate_key()
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'v.db'}",
+                        instagram=InstagramConfig(graph_url=base), secret_key=key)
+    store = Store(settings.resolved_database_url, clock)
+    store.ensure_account(Account(handle="acc"))
+    store.set_ig_user_id("acc", ig)
+    TokenVault(store, TokenCipher([key]), clock).put("acc", token, T0 + timedelta(days=5))
+    store.close()
+    try:
+        [before] = token_states(settings, clock=clock)
+        assert before.due and before.valid_days == 5.0 and not before.refreshed
+        assert token not in repr(before)
+        clock.advance(timedelta(days=2))  # Instagram refreshes only tokens 24 h old or more
+        [after] = token_states(settings, refresh=True, clock=clock)
+        assert after.refreshed and not after.due and after.error == ""
+        assert after.valid_days is not None and after.valid_days > 59
+        assert token not in repr(after)
+        [same] = token_states(settings, refresh=True, clock=clock)
+        assert not same.refreshed  # nothing due any more
+    finally:
+        stop()

@@ -322,3 +322,17 @@ def test_local_file_errors(tmp_path: Path) -> None:
 def test_unsupported_scheme_is_refused() -> None:
     with pytest.raises(SourceError, match="scheme 'ftp' is not allowed"):
         FeedSource("ftp://example.org/feed.xml", name="ftp").fetch(NOW)
+
+
+def test_configured_rate_limit_paces_feed_requests(httpserver: HTTPServer) -> None:
+    from contentloop.trends.registry import SourceContext, build_source
+
+    httpserver.expect_request("/feed").respond_with_data(rss(ITEMS))
+    spec = {"kind": "rss", "url": httpserver.url_for("/feed"), "allow_private": True,
+            "rate_limit": 5.0}  # one request per 0.2 s
+    feed = build_source(spec, SourceContext(env={}))
+    started = time.monotonic()
+    for minute in range(3):
+        assert len(feed.fetch(NOW + timedelta(minutes=minute))) == 2
+    assert time.monotonic() - started >= 0.39  # 2 waits of 0.2 s between 3 requests
+    assert len(httpserver.log) == 3

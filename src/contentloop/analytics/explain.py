@@ -225,12 +225,16 @@ def plan_diff(
     posts: Sequence[PostResult],
     decisions: Sequence[Decision],
     posts_next_week: int | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """This week's allocation (what went out) next to next week's (the optimizer's selection
     probabilities, paused levels at 0), per dimension, with the changes in words.
 
-    `posts_next_week` defaults to the number of posts planned this week.
+    `posts_next_week` defaults to the number of posts planned this week. `plan` is next
+    week's stored plan (`Plan.as_dict()`): its status and who decided are shown, and once a
+    person approved or edited it, its shares replace the optimizer's (0 = switched off).
     """
+    decided = bool(plan) and (plan or {}).get("status") in ("approved", "edited")
     planned = [p for p in posts if p.planned]
     done = [p for p in posts if p.published_at is not None] or planned
     total_next = posts_next_week if posts_next_week is not None else len(planned)
@@ -240,12 +244,16 @@ def plan_diff(
     summary: list[tuple[float, str]] = []
     for kind, attr in PLAN_DIMENSIONS.items():
         decision = next((d for d in decisions if d.kind == kind and d.probabilities), None)
+        chosen = (plan or {}).get("allocation", {}).get(kind) if decided else None
         counts: dict[str, int] = {}
         for p in done:
             level = str(p.format_name if attr == "format" else getattr(p, attr))
             counts[level] = counts.get(level, 0) + 1
-        nxt = {str(k): float(v) for k, v in (decision.probabilities if decision else {}).items()}
+        source = chosen if chosen else (decision.probabilities if decision else {})
+        nxt = {str(k): float(v) for k, v in source.items()}
         dim_paused = {lv for d_, lv in paused if d_ in (kind, attr)}
+        if chosen:  # a person's plan: its zeros are the pauses, rule pauses are its business
+            dim_paused = {lv for lv, v in nxt.items() if v <= 0 and kind != "slot_hour"}
         for lv in dim_paused:
             nxt[lv] = 0.0
         norm = sum(nxt.values())
@@ -255,7 +263,7 @@ def plan_diff(
         for level in sorted(set(counts) | set(nxt), key=lambda lv: (-nxt.get(lv, 0.0),
                                                                     -counts.get(lv, 0), lv)):
             this_share = counts.get(level, 0) / len(done) if done else 0.0
-            next_share = nxt.get(level, 0.0) if decision else None
+            next_share = nxt.get(level, 0.0) if (decision or chosen) else None
             rows.append({
                 "level": level, "label": _label(kind, level),
                 "this_week_posts": counts.get(level, 0), "this_week_share": round(this_share, 4),
@@ -268,14 +276,19 @@ def plan_diff(
         if kind == "slot_hour":
             rows = _fold_hours(rows)
         dims[kind] = rows
-        summary += _summarise(kind, rows)
+        summary += _summarise(kind, rows, by_person=bool(chosen))
     return {
-        "status": "proposed",
+        "status": (plan or {}).get("status", "proposed"),
+        "week": (plan or {}).get("week"),
+        "decided_by": (plan or {}).get("decided_by"),
+        "decided_at": (plan or {}).get("decided_at"),
+        "note": (plan or {}).get("note", ""),
+        "stored": plan is not None,
         "posts_this_week": len(done),
         "posts_next_week": total_next,
         "dimensions": dims,
         "changes": [text for _size, text in sorted(summary, key=lambda c: -c[0])[:6]],
-        "has_decisions": any(d.kind in PLAN_DIMENSIONS for d in decisions),
+        "has_decisions": decided or any(d.kind in PLAN_DIMENSIONS for d in decisions),
     }
 
 
@@ -296,11 +309,13 @@ _NAMES = {"format": "{}s", "pillar": "pillar '{}'", "hook_style": "'{}' hooks",
           "slot_hour": "posts at {}"}
 
 
-def _summarise(kind: str, rows: Sequence[Mapping[str, Any]]) -> list[tuple[float, str]]:
+def _summarise(kind: str, rows: Sequence[Mapping[str, Any]],
+               by_person: bool = False) -> list[tuple[float, str]]:
     out = []
     for r in rows:
         if r["paused"] and r["this_week_posts"]:
-            out.append((2.0, f"Pause {_NAMES[kind].format(r['label'])} (a KPI rule fired)."))
+            why = "switched off in the approved plan" if by_person else "a KPI rule fired"
+            out.append((2.0, f"Pause {_NAMES[kind].format(r['label'])} ({why})."))
             continue
         change = r["change"]
         if change is None or r["level"] == "other" or abs(change) < 0.15:

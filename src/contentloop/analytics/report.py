@@ -412,12 +412,18 @@ last week and public benchmarks (hover for why)</span></h3>
 
 <h3>Next week's plan, against this week</h3>
 {% set plan = a.plan_diff %}
-<div class="approve"><b>Approve or edit this plan as a whole.</b>
-{% if plan.has_decisions %}If it looks right, do nothing: from Monday the planner and the
-generator follow the optimizer's allocation ({{ plan.posts_next_week }} posts).
-To change it, edit <code>contentloop.toml</code>: formats, pillar weights, posting
-windows, or a <code>[[accounts.kpi_rules]]</code> pause.{% else %}No optimizer decisions
-yet: next week keeps testing everything evenly.{% endif %}
+<div class="approve plan-{{ plan.status }}">
+{% if plan.status in ("approved", "edited") and plan.decided_by %}<b>Plan {{ plan.status }}
+by {{ plan.decided_by }}</b> ({{ (plan.decided_at or "")[:16].replace("T", " ") }} UTC){% if
+plan.note %}: {{ plan.note }}{% endif %}. From Monday the planner and the generator follow
+these shares ({{ plan.posts_next_week }} posts); a level at 0 % is not used.
+{% else %}<b>Proposed: approve or edit this plan as a whole.</b>
+{% if plan.has_decisions %}Approve it on the dashboard's Plan page or with
+<code>contentloop plan approve --account {{ a.account }}{% if plan.week %} --week {{ plan.week
+}}{% endif %}</code>, or change shares with <code>contentloop plan edit</code>. Until a person
+decides, the planner and the generator follow the optimizer's latest decisions
+({{ plan.posts_next_week }} posts).{% else %}No optimizer decisions
+yet: next week keeps testing everything evenly.{% endif %}{% endif %}
 {% if plan.changes %}<ul class="changes">{% for c in plan.changes %}<li>{{ c }}</li>
 {% endfor %}</ul>{% endif %}</div>
 <div class="grid2 plan">{% for dim, rows in plan.dimensions.items() %}<div><table>
@@ -554,7 +560,8 @@ def render_html(report: Mapping[str, Any], out_dir: Path | str) -> Path:
         "accounts": {
             name: {"money": None, "ledger": [], "trend_radar": [], **acct,
                    "cards": _cards(acct), "charts": _charts(acct),
-                   "plan_diff": acct.get("plan_diff") or plan_diff([], [])}
+                   # defaults first: reports stored before a field existed still render
+                   "plan_diff": {**plan_diff([], []), **(acct.get("plan_diff") or {})}}
             for name, acct in report.get("accounts", {}).items()
         },
     }

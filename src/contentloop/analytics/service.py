@@ -27,7 +27,7 @@ from ..store.analytics_repo import (
 )
 from .account_sync import SYNCED_MARKER
 from .attribution import impute_reel_follows
-from .explain import PLAN_DIMENSIONS
+from .explain import PLAN_DIMENSIONS, plan_diff
 from .kpis import DEFAULT_WEIGHTS, M_REVENUE, AccountWeek, PostResult, ValueWeights
 from .report import build_weekly_report
 
@@ -258,6 +258,7 @@ def weekly_report(
         extra = extras[h]
         acct = report["accounts"][h]
         acct.update(extra)
+        _with_plan(store, acct, weeks[h], [d for d in decisions if d.account == h], week_end)
         shown = [r["post_id"] for r in acct["top_posts"] + acct["bottom_posts"]]
         thumbs = _thumbs(store, h, week_start, week_end, shown)
         for row in acct["top_posts"] + acct["bottom_posts"] + acct["posts"]:
@@ -273,6 +274,21 @@ def weekly_report(
             acct["data_quality"].append(
                 f"{len(young)} post(s) are under 72 h old: their numbers will still grow.")
     return report
+
+
+def _with_plan(store: Store, acct: dict[str, Any], week: AccountWeek,
+               decisions: Sequence[Decision], next_monday: datetime) -> None:
+    """Next week's stored plan in the report: its status and who decided; once approved or
+    edited, its shares are the "next week" column."""
+    from ..optimize.plans import iso_week
+    from ..store.plans_repo import PlansRepo
+
+    label = iso_week(next_monday.date())
+    plan = PlansRepo(store).get(acct["account"], label)
+    if plan is not None:
+        acct["plan_diff"] = plan_diff(week.posts, decisions, week.plan_posts,
+                                      plan=plan.as_dict())
+    acct["plan_diff"]["week"] = label
 
 
 def decisions_as_of(store: Store, account: str, cutoff: datetime) -> list[Decision]:
@@ -304,6 +320,15 @@ def _squash(notes: Sequence[str], limit: int = 6) -> list[str]:
     return out[:limit]
 
 
+def _plan_status(plan: Mapping[str, Any]) -> str:
+    """'approved by web:alice at …' or 'proposed: approve or edit it as a whole'."""
+    status = plan.get("status", "proposed")
+    if status == "proposed" or not plan.get("decided_by"):
+        return f"{status}: approve or edit it as a whole (`contentloop plan approve|edit`)"
+    when = str(plan.get("decided_at") or "")[:16].replace("T", " ")
+    return f"{status} by {plan['decided_by']} at {when} UTC"
+
+
 _STATUS_MARK = {"good": "🟢 good", "watch": "🟠 watch", "bad": "🔴 bad", "none": ""}
 
 
@@ -325,7 +350,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                          f"{mark} |")
         plan = a.get("plan_diff")
         if plan:
-            lines += ["", "### Next week's plan (proposed: approve or edit as a whole)", ""]
+            lines += ["", f"### Next week's plan ({_plan_status(plan)})", ""]
             lines += [f"- {c}" for c in plan["changes"]] or ["- no big changes"]
             for dim, rows in plan["dimensions"].items():
                 lines += ["", f"| {dim} | this week | next week | change |", "|---|---:|---:|---:|"]

@@ -64,7 +64,7 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
     settings = settings_or_exit(config)
     store = Store(settings.resolved_database_url, SystemClock())
-    console.print(f"database at revision {current_revision(store.engine)}")
+    console.print(f"database at revision {current_revision(store.engine)}", soft_wrap=True)
 
 
 @sim_app.command("serve")

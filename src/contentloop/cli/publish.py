@@ -168,6 +168,38 @@ def publish_reconcile(
         console.print(f"{d.post_id}: {d.kind}: {d.detail}{mark}", highlight=False)
 
 
+@publish_app.command("tokens")
+def publish_tokens(
+    config: ConfigOpt = None,
+    refresh: Annotated[bool, typer.Option(help="Refresh tokens that expire soon, now.")] = False,
+    ahead_days: Annotated[float, typer.Option(help="Refresh window in days.")] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Stored access tokens: when each expires and whether it is due for refresh (the
+    tokens themselves are never shown)."""
+    from dataclasses import asdict
+    from datetime import timedelta
+
+    from ..domain import ContentloopError
+    from ..orchestrator.publish_worker import token_states
+
+    settings = settings_or_exit(config)
+    try:
+        rows = token_states(settings, refresh=refresh, ahead=timedelta(days=ahead_days))
+    except ContentloopError as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(json.dumps([asdict(r) for r in rows]))
+        return
+    if not rows:
+        console.print("no tokens in the vault")
+    for r in rows:
+        left = "unknown expiry" if r.valid_days is None else f"{r.valid_days:g} days left"
+        note = " refreshed" if r.refreshed else (" due for refresh" if r.due else "")
+        err = f" (refresh failed: {r.error})" if r.error else ""
+        console.print(f"{r.handle}: {left}{note}{err}", highlight=False)
+
+
 @publish_app.command("keygen")
 def publish_keygen() -> None:
     """Print a new secret key for encrypting tokens at rest (set CONTENTLOOP_SECRET_KEY).

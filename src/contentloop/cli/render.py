@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,6 +59,27 @@ def _print(rendered: list[Any], as_json: bool) -> None:
         console.print(f"  check: {verdict}", highlight=False)
 
 
+def _render_and_print(
+    config: Path | None,
+    media_dir: Path | None,
+    as_json: bool,
+    render: Callable[[Any, Any, dict[str, Any]], list[Any]],
+) -> None:
+    """Run `render(store, renderer, brands)`, print the files; exit 1 if any fails the checks."""
+    from ..domain import ContentloopError
+
+    store, renderer, _, brands = _parts(config, media_dir)
+    try:
+        rendered = render(store, renderer, brands)
+    except (LookupError, ContentloopError) as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    _print(rendered, as_json)
+    if any(r.problems for r in rendered):
+        raise typer.Exit(1)
+
+
 @render_app.callback()
 def render_post(
     ctx: typer.Context,
@@ -72,19 +94,11 @@ def render_post(
     if not post:
         console.print(ctx.get_help())
         raise typer.Exit(2)
-    from ..domain import ContentloopError
     from ..render.service import render_post as service
 
-    store, renderer, _, brands = _parts(config, media_dir)
-    try:
-        rendered = service(store, renderer, post, brands)
-    except (LookupError, ContentloopError) as exc:
-        fail(str(exc))
-    finally:
-        store.close()
-    _print(rendered, as_json)
-    if any(r.problems for r in rendered):
-        raise typer.Exit(1)
+    _render_and_print(
+        config, media_dir, as_json, lambda st, rd, brands: service(st, rd, post, brands)
+    )
 
 
 @render_app.command("preview")
@@ -96,19 +110,12 @@ def render_preview(
     config: ConfigOpt = None,
 ) -> None:
     """Render any variant to files under --out (nothing recorded on the post)."""
-    from ..domain import ContentloopError
     from ..render.service import preview_variant
 
-    store, renderer, _, brands = _parts(config, media_dir)
-    try:
-        rendered = preview_variant(store, renderer, variant, out, brands)
-    except (LookupError, ContentloopError) as exc:
-        fail(str(exc))
-    finally:
-        store.close()
-    _print(rendered, as_json)
-    if any(r.problems for r in rendered):
-        raise typer.Exit(1)
+    _render_and_print(
+        config, media_dir, as_json,
+        lambda st, rd, brands: preview_variant(st, rd, variant, out, brands),
+    )
 
 
 @render_app.command("gc")

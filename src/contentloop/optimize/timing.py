@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from contentloop.domain import PostingWindow
@@ -117,16 +118,19 @@ def score_hours(
     return scores
 
 
+class HourModel(TypedDict, total=False):
+    """The tuning knobs of `score_hours` (see there), for functions that pass them on."""
+
+    prior_strength: float
+    prior_scale: float
+    smooth_hours: float
+
+
 def rank_local_hours(
     online_followers: Mapping[int, float],
     results: Sequence[tuple[int, float]],
     windows: Sequence[PostingWindow] = (),
-    prior_strength: float = 3.0,
-    prior_scale: float = 0.5,
-    smooth_hours: float = 1.0,
+    **model: Unpack[HourModel],
 ) -> list[int]:
     """Local hours, best first (all 24; callers take the top k they need)."""
-    scores = score_hours(
-        online_followers, results, windows, prior_strength, prior_scale, smooth_hours
-    )
-    return [s.hour for s in scores]
+    return [s.hour for s in score_hours(online_followers, results, windows, **model)]

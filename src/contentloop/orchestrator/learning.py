@@ -10,11 +10,19 @@ from typing import Any
 
 from ..analytics.attribution import impute_reel_follows
 from ..analytics.kpis import DEFAULT_WEIGHTS, PostResult, ValueWeights, business_value
-from ..domain import Account, Clock, Decision
+from ..domain import Account, Clock, Decision, Opportunity
 from ..optimize.bandit import BanditConfig, Observation, ThompsonBandit, paused_levels
+from ..optimize.plans import (
+    active_plan,
+    plan_hour_weights,
+    plan_preferences,
+    propose_next_week,
+    restrict,
+)
 from ..optimize.rules import ThresholdRule, evaluate_rules
 from ..optimize.timing import hour_prior, to_local_hours
 from ..store import Store
+from ..store.plans_repo import Plan
 
 #: Damping of the online_followers prior: twice as many followers online is not 2x value.
 HOUR_PRIOR_SCALE = 0.5
@@ -107,6 +115,8 @@ class Learner:
         pauses = evaluate_rules(account.handle, rules, obs, now) if rules else []
         decisions = bandit.decide(account.handle, now, exclude=paused_levels(pauses))
         self.store.save_decisions([*pauses, *decisions])
+        # Next week's proposed plan (a week a person approved or edited is left alone).
+        propose_next_week(self.store, account, [*pauses, *decisions], now)
         effects = bandit.effects()["slot_hour"]
         self._hour_cache[account.handle] = {int(h): m for h, (m, _sd) in effects.items()}
         return [*pauses, *decisions]
@@ -116,7 +126,24 @@ class Learner:
             return tuple(self.rules.get(account.handle, ()))
         return tuple(self.rules)
 
+    def active_plan(self, account: Account) -> Plan | None:
+        """This week's plan if a person approved or edited it (it then beats the decisions)."""
+        return active_plan(self.store, account, self.clock.now())
+
+    def restrict(
+        self, account: Account, opportunities: Sequence[Opportunity] = ()
+    ) -> tuple[Account, list[Opportunity]]:
+        """The account and opportunities the generator may use: formats and pillars an
+        approved/edited plan gives 0 are left out this week."""
+        plan = self.active_plan(account)
+        if plan is None:
+            return account, list(opportunities)
+        return restrict(account, plan, opportunities)
+
     def preferences(self, account: Account) -> dict[str, dict[str, float]] | None:
+        plan = self.active_plan(account)
+        if plan is not None:
+            return plan_preferences(plan)
         decisions = self.store.decisions(account.handle)
         if not decisions:
             return None
@@ -126,7 +153,12 @@ class Learner:
         }
 
     def hour_weights(self, account: Account) -> dict[int, float] | None:
-        """Posterior mean effect per local hour: the online_followers prior moved by results."""
+        """Posterior mean effect per local hour: the online_followers prior moved by results
+        (or, when a person approved/edited this week's plan, its hour shares)."""
+        plan = self.active_plan(account)
+        plan_weights = plan_hour_weights(plan) if plan is not None else None
+        if plan_weights:
+            return plan_weights
         if account.handle not in self._hour_cache:
             bandit, _ = self.bandit(account)
             effects = bandit.effects()["slot_hour"]

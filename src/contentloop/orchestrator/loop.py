@@ -82,6 +82,7 @@ class Loop:
     worker: str = "loop"
     horizon_days: int = 7
     publish_lead: timedelta = timedelta(minutes=0)
+    hashtags_in_first_comment: bool = False
     counts: StageCounts = field(default_factory=StageCounts)
     _publishing: PublishStage | None = field(default=None, repr=False)
     #: (account, now, [(file, role)]) -> publish.preflight.PreflightReport; None: skip
@@ -131,12 +132,15 @@ class Loop:
             if not posts:
                 continue
             opportunities = self.store.opportunities(acc.handle, limit=20)
+            gen_acc = acc  # a person's weekly plan can switch formats and pillars off
+            if callable(getattr(self.optimizer, "restrict", None)):
+                gen_acc, opportunities = self.optimizer.restrict(acc, opportunities)
             recent = self.store.recent_captions(acc.handle, self.clock.now() - timedelta(days=90))
             prefs = self.optimizer.preferences(acc) if self.optimizer else None
             used = self.store.recent_trends(acc.handle, self.clock.now() - timedelta(days=7))
             fresh = [o for o in opportunities if o.topic.lower() not in used]
             jobs = [
-                GenerationJob(acc, post, _lead_with(fresh, k), acc.variants_per_day,
+                GenerationJob(gen_acc, post, _lead_with(fresh, k), acc.variants_per_day,
                               recent_captions=recent, preferences=prefs)
                 for k, post in enumerate(posts)
             ]
@@ -248,8 +252,9 @@ class Loop:
                 store=self.store,
                 clock=self.clock,
                 publisher_for=self.publisher_for,
-                job_for=lambda post: make_job(self.store, post, self.media_url,
-                                              self.publish_lead),
+                job_for=lambda post: make_job(
+                    self.store, post, self.media_url, self.publish_lead,
+                    hashtags_in_first_comment=self.hashtags_in_first_comment),
                 worker=self.worker,
                 publish_lead=self.publish_lead,
             )

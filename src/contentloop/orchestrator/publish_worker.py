@@ -16,7 +16,7 @@ from ..config import Settings
 from ..domain import Clock, ContentloopError, Post, PostState, SystemClock, utc
 from ..instagram.client import GraphClient
 from ..instagram.errors import GraphAPIError
-from ..publish.hosting import MediaHost
+from ..publish.media import make_media_host
 from ..publish.publisher import Publisher
 from ..publish.tokens import TokenCipher, TokenMissing, TokenVault
 from ..store import Store
@@ -83,7 +83,8 @@ def build_worker(
     closers: list[Callable[[], None]] = [store.close]
     media_root = settings.data_dir / "media"
     media_root.mkdir(parents=True, exist_ok=True)
-    host = MediaHost(media_root).start()
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    host = make_media_host(settings.media, media_root, secret).start()
     closers.append(host.stop)
     vault = _vault(store, clock, settings)
     clients: dict[str, GraphClient] = {}
@@ -126,11 +127,14 @@ def build_worker(
             except (ContentloopError, GraphAPIError) as exc:
                 log.warning("token refresh for %s failed: %s", handle, exc)
 
+    lead = timedelta(minutes=settings.instagram.publish_lead_minutes)
     stage = PublishStage(
         store=store, clock=clock, publisher_for=publisher_for,
-        job_for=lambda post: make_job(store, post, host.url_for,
-                                      timedelta(minutes=settings.instagram.publish_lead_minutes)),
+        job_for=lambda post: make_job(
+            store, post, host.url_for, lead,
+            hashtags_in_first_comment=settings.instagram.hashtags_in_first_comment),
         worker=opts.worker, grace=opts.grace, concurrency=opts.concurrency,
+        publish_lead=lead,
         before_pass=refresh_tokens,
     )
     return Worker(stage=stage, store=store, clients=clients, _closers=closers)
@@ -243,3 +247,53 @@ def reconcile_settings(settings: Settings, *, repair: bool) -> list[Discrepancy]
         return reconcile(w.store, lambda h: w.stage.publisher_for(h).client, repair=repair)
     finally:
         w.close()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenState:
+    """What an operator may see about a stored token: never the token itself."""
+
+    handle: str
+    expires_at: str | None
+    valid_days: float | None
+    due: bool  # expires within the refresh window
+    refreshed: bool = False
+    error: str = ""
+
+
+def token_states(
+    settings: Settings, *, refresh: bool = False, ahead: timedelta = timedelta(days=10),
+    clock: Clock | None = None,
+) -> list[TokenState]:
+    """Every vault token's expiry; `refresh`: refresh those due now (the worker does this
+    every minute while it runs, and the queue runner's daily `refresh_tokens` task too)."""
+    clock = clock or SystemClock()
+    if refresh:
+        w = build_worker(settings, clock=clock)
+        store, close = w.store, w.close
+    else:
+        store = Store(settings.resolved_database_url, clock)
+        w, close = None, store.close
+    try:
+        vault = _vault(store, clock, settings)
+        if vault is None:
+            raise ContentloopError(
+                "no token vault: set CONTENTLOOP_SECRET_KEY (see `contentloop publish keygen`)")
+        out: list[TokenState] = []
+        for handle in vault.handles():
+            refreshed, error = False, ""
+            if refresh and w is not None:
+                try:
+                    client = w.stage.publisher_for(handle).client
+                    refreshed = vault.refresh_if_due(handle, client, ahead=ahead)
+                except (ContentloopError, GraphAPIError) as exc:
+                    error = str(exc)
+            stored = vault.get(handle)
+            left = stored.valid_for(clock.now())
+            out.append(TokenState(
+                handle, stored.expires_at.isoformat() if stored.expires_at else None,
+                None if left is None else round(left.total_seconds() / 86400, 2),
+                left is not None and left <= ahead, refreshed, error))
+        return out
+    finally:
+        close()

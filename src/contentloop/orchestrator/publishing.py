@@ -79,8 +79,9 @@ def make_job(
                               _alt_from_text(variant.hook))
         if fmt is Format.CAROUSEL:
             given = list(opts.slide_alt_texts) if opts else []
+            post_alt = opts.alt_text if opts else None
             kwargs["slide_alt_texts"] = [
-                (given[i] if i < len(given) and given[i] else
+                (given[i] if i < len(given) and given[i] else post_alt or
                  _alt_from_text(variant.slides[i] if i < len(variant.slides) else ""))
                 for i in range(len(kwargs.get("slide_urls", [])))
             ]

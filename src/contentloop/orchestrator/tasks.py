@@ -174,9 +174,12 @@ class WorkerContext:
             api_version=s.instagram.api_version,
             worker=self.name,
             kpi_rules={a.handle: [r.to_rule() for r in a.kpi_rules] for a in s.accounts},
+            media=s.media,
+            secret_key=s.secret_key.get_secret_value() if s.secret_key else None,
         )
         parts.loop.horizon_days = self.options.horizon_days
         parts.loop.publish_lead = timedelta(minutes=s.instagram.publish_lead_minutes)
+        parts.loop.hashtags_in_first_comment = s.instagram.hashtags_in_first_comment
         return parts
 
     def coord(self) -> Coordination:

@@ -16,7 +16,8 @@ from ..domain import Account, Clock, ContentloopError, Opportunity
 from ..instagram.client import GraphClient
 from ..logs import register_secret
 from ..policy import Guard, approve_decision
-from ..publish.hosting import MediaHost
+from ..publish.hosting import MediaHosting
+from ..publish.media import make_media_host
 from ..publish.publisher import Publisher
 from ..render import AssetStore, Renderer
 from ..store import Store
@@ -40,7 +41,7 @@ class LoopParts:
     learner: Learner
     clients: dict[str, GraphClient]
     sources: dict[str, list[Any]]
-    media_host: MediaHost
+    media_host: MediaHosting
     sim_world: Any = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -153,13 +154,15 @@ def build_loop(
     faults: str | None = None,  # simulator fault SPEC (see sim/faultspec.py)
     cipher: Any = None,  # publish.tokens.TokenCipher: keep tokens encrypted in the store
     kpi_rules: dict[str, list[Any]] | None = None,  # handle -> optimize.rules.ThresholdRule
+    media: Any = None,  # config.MediaConfig: local server (default) or S3-compatible bucket
+    secret_key: str | None = None,  # signs media URLs stably across restarts
 ) -> LoopParts:
     """Wire every stage. With no `graph_url`, start the built-in simulator on loopback."""
     closers: list[Callable[[], None]] = []
     store = Store(database_url, clock)
     closers.append(store.close)
     media_dir.mkdir(parents=True, exist_ok=True)
-    host = MediaHost(media_dir).start()
+    host = make_media_host(media, media_dir, secret_key).start()
     closers.append(host.stop)
 
     world = None
@@ -279,7 +282,7 @@ def build_loop(
 def _preflight(
     store: Store,
     clients: dict[str, GraphClient],
-    host: MediaHost,
+    host: MediaHosting,
     vault: Any,
     closers: list[Callable[[], None]],
 ) -> Any:

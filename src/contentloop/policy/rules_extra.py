@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from contentloop.domain import Account, Severity, Variant, Verdict
 
-from .rules import Rule
+from .rules import _v
 from .text import find_phrases
 
 #: Well-known marks a small brand should not lean on without permission. Accounts extend it
@@ -22,10 +22,6 @@ DEFAULT_TRADEMARKS: tuple[str, ...] = (
 )
 # Not listed on purpose: words that are also ordinary words ("apple", "marvel") and the
 # platforms people name to say where to find them ("Instagram", "YouTube").
-
-
-def _v(rule: Rule, reason: str, severity: Severity | None = None) -> Verdict:
-    return Verdict(rule.id, severity or rule.severity, reason)
 
 
 def _body(v: Variant) -> str:

@@ -2,10 +2,16 @@
 
 Meta's fetcher sends HTTP Range requests; a server that ignores Range makes video
 containers fail minutes later (2207077), so this one answers Range and HEAD properly.
+
+URLs are unguessable: each carries an HMAC of the file's relative path under a secret
+(`/<token>/<path>`), so knowing the media root's layout (or one URL) reveals no other file.
+A stable `secret` keeps URLs valid across restarts; by default a random one per process.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -14,16 +20,47 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_TOKEN_LEN = 32  # hex chars: 128 bits
+
+
+class MediaHosting(Protocol):
+    """Where the Graph API fetches media from: local HTTP or an S3-compatible bucket."""
+
+    def start(self) -> MediaHosting: ...
+
+    def stop(self) -> None: ...
+
+    def url_for(self, path: str | Path) -> str: ...
+
+
+def path_token(secret: bytes, rel: str) -> str:
+    """The unguessable part of a media URL: HMAC-SHA256(secret, relative path)."""
+    return hmac.new(secret, rel.encode("utf-8"), hashlib.sha256).hexdigest()[:_TOKEN_LEN]
+
+
+def relative_to_root(root: Path, path: str | Path) -> str:
+    """`path` (relative to root, or absolute inside it) as a POSIX relative path."""
+    p = Path(path)
+    full = (p if p.is_absolute() else root / p).resolve()
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        raise ValueError(f"{full} is outside the media root {root}") from None
 
 
 class _RangeHandler(SimpleHTTPRequestHandler):
     """Static files with single-range support (multi-range requests get the whole file)."""
 
     protocol_version = "HTTP/1.1"
+    secret: bytes | None = None  # set per server via partial(); None: plain paths
+
+    def __init__(self, *args: Any, secret: bytes | None = None, **kwargs: Any) -> None:
+        self.secret = secret
+        super().__init__(*args, **kwargs)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and daemons
         pass
@@ -32,8 +69,25 @@ class _RangeHandler(SimpleHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         super().end_headers()
 
+    def _file_path(self) -> str | None:
+        """The file a request names, only if its token matches and it stays in the root."""
+        url_path = unquote(urlsplit(self.path).path)
+        if self.secret is not None:
+            token, _, rel = url_path.lstrip("/").partition("/")
+            if not rel or not hmac.compare_digest(token, path_token(self.secret, rel)):
+                return None
+            url_path = "/" + rel
+        root = Path(self.directory).resolve()
+        full = Path(self.translate_path(quote(url_path))).resolve()
+        if full != root and root not in full.parents:
+            return None
+        return str(full)
+
     def send_head(self) -> Any:
-        path = self.translate_path(self.path)
+        path = self._file_path()
+        if path is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "file not found")
+            return None
         if os.path.isdir(path):
             self.send_error(HTTPStatus.NOT_FOUND, "not a file")
             return None
@@ -105,8 +159,11 @@ class MediaHost:
         host: str = "127.0.0.1",
         port: int = 0,
         public_base_url: str | None = None,
+        secret: bytes | None = None,
+        signed: bool = True,
     ) -> None:
         self.root = Path(root).resolve()
+        self.secret: bytes | None = (secret or os.urandom(32)) if signed else None
         self.host = host
         self.port = port
         self._public = public_base_url.rstrip("/") if public_base_url else None
@@ -124,7 +181,7 @@ class MediaHost:
     def start(self) -> MediaHost:
         if self._server is not None:
             return self
-        handler = partial(_RangeHandler, directory=str(self.root))
+        handler = partial(_RangeHandler, directory=str(self.root), secret=self.secret)
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -150,11 +207,7 @@ class MediaHost:
         self.stop()
 
     def url_for(self, path: str | Path) -> str:
-        """A US-ASCII URL for a file under `root` (relative or absolute path)."""
-        p = Path(path)
-        full = (p if p.is_absolute() else self.root / p).resolve()
-        try:
-            rel = full.relative_to(self.root)
-        except ValueError:
-            raise ValueError(f"{full} is outside the media root {self.root}") from None
-        return f"{self.base_url}/{quote(rel.as_posix(), safe='/')}"
+        """A US-ASCII, unguessable URL for a file under `root` (relative or absolute)."""
+        rel = relative_to_root(self.root, path)
+        prefix = f"{path_token(self.secret, rel)}/" if self.secret is not None else ""
+        return f"{self.base_url}/{prefix}{quote(rel, safe='/')}"

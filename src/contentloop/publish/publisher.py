@@ -136,6 +136,10 @@ def _parse_ts(value: Any) -> datetime | None:
         return None
 
 
+def _is_video(url: str) -> bool:
+    return url.lower().split("?")[0].endswith(_VIDEO_SUFFIXES)
+
+
 def _norm(caption: str | None) -> str:
     return " ".join((caption or "").split())
 
@@ -158,7 +162,7 @@ class Publisher:
         retry_base: timedelta = timedelta(seconds=30),
         retry_cap: timedelta = timedelta(hours=1),
         quick_retries: int = 2,
-        quick_retry_s: float = 0.5,
+        quick_retry_s: float = 0.25,
     ) -> None:
         self.client = client
         self.clock = clock
@@ -301,20 +305,17 @@ class Publisher:
             if not 2 <= len(job.slide_urls) <= 10:
                 raise ValueError(f"post {job.post_id}: a carousel needs 2-10 slides")
             children = []
+            images = [i for i, u in enumerate(job.slide_urls) if not _is_video(u)]
             for i, url in enumerate(job.slide_urls):
-                if url.lower().split("?")[0].endswith(_VIDEO_SUFFIXES):
+                if _is_video(url):
                     children.append(c.create_video_child(ig, url))
                     continue
                 alts = job.slide_alt_texts
                 alt = (alts[i] if i < len(alts) else None) or job.alt_text
                 # People are tagged on the first image slide: tags belong to children.
-                first_image = not any(
-                    u.lower().split("?")[0].endswith(_VIDEO_SUFFIXES)
-                    for u in job.slide_urls[:i]
-                )
                 children.append(c.create_image_container(
                     ig, url, alt_text=alt, is_carousel_item=True,
-                    user_tags=tags if (tags and first_image) else None,
+                    user_tags=tags if (tags and i == images[0]) else None,
                 ))
             for child in children:
                 self._wait(run, child)
@@ -365,10 +366,12 @@ class Publisher:
                         return self._recovered(run, f"container {cid} became PUBLISHED")
                     continue
                 if cls is ErrorClass.TRANSIENT and (err.http_status or 0) >= 500:
-                    # The server answered, so its work on the request is over: if the
-                    # container is still FINISHED and the post is not in the account's
-                    # media, nothing went live and an immediate retry cannot duplicate.
-                    if quick < self.quick_retries and self._not_live(run, cid):
+                    # A Graph error body means the API itself answered, so its work on the
+                    # request is over (a 502/504 from a proxy proves nothing): if the
+                    # container is still FINISHED, nothing went live and an immediate retry
+                    # cannot duplicate.
+                    if (quick < self.quick_retries and err.code is not None
+                            and err.http_status in (500, 503) and self._not_live(cid)):
                         quick += 1
                         run.notes.append(f"media_publish answered {err.http_status}; "
                                          "checked not live, retried at once")
@@ -385,11 +388,11 @@ class Publisher:
             message="; ".join([f"published as media {media_id}", *run.notes]),
         )
 
-    def _not_live(self, run: _Run, cid: str) -> bool:
-        """True only when the API says for certain the container was not published."""
+    def _not_live(self, cid: str) -> bool:
+        """True only when the API says for certain the container was not published
+        (status_code turns PUBLISHED with the publish itself)."""
         try:
-            st = self.client.container_status(cid)
-            return st.status_code == "FINISHED" and self._find_published(run.job) is None
+            return self.client.container_status(cid).status_code == "FINISHED"
         except GraphAPIError:
             return False
 

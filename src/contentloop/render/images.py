@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -148,16 +148,7 @@ def safe_style(colors: Sequence[str]) -> Style:
         except BadBrandColor:
             continue
     style = make_style(good or DEFAULT_COLORS, "", truncate=True)
-    return Style(
-        background=style.background,
-        text=style.text,
-        accent=style.accent,
-        bold_font=style.bold_font,
-        regular_font=style.regular_font,
-        truncate=True,
-        min_headline=36,
-        min_body=24,
-    )
+    return replace(style, min_headline=36, min_body=24)
 
 
 def gradient(size: tuple[int, int], colors: tuple[RGB, RGB]) -> Image.Image:

@@ -60,24 +60,22 @@ def invalid_param(message: str, subcode: int | None = None, **kw: Any) -> GraphE
     return GraphError(100, message, subcode=subcode, **kw)
 
 
-def not_found(object_id: str) -> GraphError:
+def _no_such_object(verb: str, object_id: str) -> GraphError:
     return GraphError(
         100,
-        f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+        f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be "
         "loaded due to missing permissions, or does not support this operation.",
         subcode=33,
         type_="GraphMethodException",
     )
+
+
+def not_found(object_id: str) -> GraphError:
+    return _no_such_object("get", object_id)
 
 
 def unsupported_post(object_id: str) -> GraphError:
-    return GraphError(
-        100,
-        f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be "
-        "loaded due to missing permissions, or does not support this operation.",
-        subcode=33,
-        type_="GraphMethodException",
-    )
+    return _no_such_object("post", object_id)
 
 
 def token_invalid() -> GraphError:
@@ -99,34 +97,30 @@ def token_expired(expired_at: str, now: str) -> GraphError:
     )
 
 
+def _for_user(code: int, message: str, subcode: int, title: str, user_msg: str) -> GraphError:
+    """An error Meta also words for the person (`error_user_title`, `error_user_msg`)."""
+    return GraphError(code, message, subcode=subcode, user_title=title, user_msg=user_msg)
+
+
 def not_ready() -> GraphError:
-    return GraphError(
-        9007,
-        "Media ID is not available",
-        subcode=2207027,
-        user_title="Media not ready for publishing",
-        user_msg="The media is not ready for publishing, please wait for a moment",
+    return _for_user(
+        9007, "Media ID is not available", 2207027, "Media not ready for publishing",
+        "The media is not ready for publishing, please wait for a moment",
     )
 
 
 def publish_quota() -> GraphError:
-    return GraphError(
-        9,
-        "Application request limit reached",
-        subcode=2207042,
-        user_title="Max requests limit reached",
-        user_msg="You reached maximum number of posts that is allowed to be published by "
+    return _for_user(
+        9, "Application request limit reached", 2207042, "Max requests limit reached",
+        "You reached maximum number of posts that is allowed to be published by "
         "Content Publishing API.",
     )
 
 
 def spam_block() -> GraphError:
-    return GraphError(
-        4,
-        "Application request limit reached",
-        subcode=2207051,
-        user_title="Action is blocked",
-        user_msg="We restrict certain activity to protect our community. Tell us if you think "
+    return _for_user(
+        4, "Application request limit reached", 2207051, "Action is blocked",
+        "We restrict certain activity to protect our community. Tell us if you think "
         "we made a mistake.",
     )
 
@@ -141,108 +135,77 @@ def server_error() -> GraphError:
 
 
 def builder_missing(creation_id: str) -> GraphError:
-    return GraphError(
-        24,
-        "The requested resource does not exist",
-        subcode=2207008,
-        user_title="Media builder expired",
-        user_msg=f"The media builder with creation id = {creation_id} does not exist or has "
+    return _for_user(
+        24, "The requested resource does not exist", 2207008, "Media builder expired",
+        f"The media builder with creation id = {creation_id} does not exist or has "
         "been expired.",
     )
 
 
 def media_expired() -> GraphError:
-    return GraphError(
-        -2,
-        "The media has expired",
-        subcode=2207020,
-        user_title="Media expired",
-        user_msg="The media you are trying to access has expired. Please try to upload again.",
+    return _for_user(
+        -2, "The media has expired", 2207020, "Media expired",
+        "The media you are trying to access has expired. Please try to upload again.",
     )
 
 
 def standalone_video() -> GraphError:
-    return GraphError(
-        100,
-        "Invalid parameter",
-        subcode=2207089,
-        user_title="Carousel item cannot be published standalone",
-        user_msg="Media created with media_type=VIDEO is a carousel item and cannot be "
+    return _for_user(
+        100, "Invalid parameter", 2207089, "Carousel item cannot be published standalone",
+        "Media created with media_type=VIDEO is a carousel item and cannot be "
         "published as a standalone post. To publish a standalone video, use "
         "media_type=REELS instead.",
     )
 
 
 def carousel_count() -> GraphError:
-    return GraphError(
-        100,
-        "Invalid parameter",
-        subcode=2207028,
-        user_title="Carousel validation failed",
-        user_msg="Your post won't work as a carousel. Carousels need at least 2 photos/videos "
+    return _for_user(
+        100, "Invalid parameter", 2207028, "Carousel validation failed",
+        "Your post won't work as a carousel. Carousels need at least 2 photos/videos "
         "and no more than 10 photos/videos.",
     )
 
 
 def fetch_failed(uri: str) -> GraphError:
-    return GraphError(
-        9004,
-        "Only photo or video can be accepted as media type.",
-        subcode=2207052,
-        user_title="Media download has failed.",
-        user_msg=f"The media could not be fetched from this uri: {uri}",
+    return _for_user(
+        9004, "Only photo or video can be accepted as media type.", 2207052,
+        "Media download has failed.", f"The media could not be fetched from this uri: {uri}",
     )
 
 
 def image_too_large() -> GraphError:
-    return GraphError(
-        36000,
-        "The image size is too large.",
-        subcode=2207004,
-        user_title="Image size too large",
-        user_msg="The image is too large to download. It should be less than 8 MiB.",
+    return _for_user(
+        36000, "The image size is too large.", 2207004, "Image size too large",
+        "The image is too large to download. It should be less than 8 MiB.",
     )
 
 
 def image_format(fmt: str) -> GraphError:
-    return GraphError(
-        36001,
-        "The image format is not supported.",
-        subcode=2207005,
-        user_title="Unsupported image format",
-        user_msg=f"The image format {fmt} is not supported. Supported formats are: JPEG.",
+    return _for_user(
+        36001, "The image format is not supported.", 2207005, "Unsupported image format",
+        f"The image format {fmt} is not supported. Supported formats are: JPEG.",
     )
 
 
 def aspect_ratio(ratio: float) -> GraphError:
-    return GraphError(
-        36003,
-        "The aspect ratio is not supported.",
-        subcode=2207009,
-        user_title="Cannot publish the image",
-        user_msg=f"The submitted image with aspect ratio ('{ratio:.4g}') cannot be published. "
+    return _for_user(
+        36003, "The aspect ratio is not supported.", 2207009, "Cannot publish the image",
+        f"The submitted image with aspect ratio ('{ratio:.4g}') cannot be published. "
         "Please submit an image with a valid aspect ratio.",
     )
 
 
 def caption_too_long() -> GraphError:
-    return GraphError(
-        36004,
-        "The caption was too long.",
-        subcode=2207010,
-        user_title="Caption too long",
-        user_msg="The caption is too long. Maximum 2200 characters, 30 hashtags and 20 @ tags.",
+    return _for_user(
+        36004, "The caption was too long.", 2207010, "Caption too long",
+        "The caption is too long. Maximum 2200 characters, 30 hashtags and 20 @ tags.",
     )
 
 
 def thumb_offset() -> GraphError:
-    return GraphError(
-        1,
-        "An unknown error has occurred.",
-        subcode=2207057,
-        user_title="Invalid thumbnail offset",
-        user_msg="Thumbnail offset must be greater than or equal to 0 and less than video "
-        "duration.",
+    return _for_user(
+        1, "An unknown error has occurred.", 2207057, "Invalid thumbnail offset",
+        "Thumbnail offset must be greater than or equal to 0 and less than video duration.",
     )
 
 
@@ -250,23 +213,22 @@ def unknown_error() -> GraphError:
     return GraphError(1, "An unknown error has occurred.", transient=False)
 
 
+# code → (HTTP status, message); any other code is the app-level limit (#4)
+_RATE_LIMITS: dict[int, tuple[int, str]] = {
+    80002: (
+        400,
+        "(#80002) There have been too many calls to this Instagram account. Wait a bit "
+        "and try again. For more info, please refer to https://developers.facebook.com"
+        "/docs/graph-api/overview/rate-limiting.",
+    ),
+    17: (403, "(#17) User request limit reached"),
+    32: (403, "(#32) Page request limit reached"),
+    613: (400, "(#613) Calls to this api have exceeded the rate limit."),
+}
+_APP_RATE_LIMIT = (403, "(#4) Application request limit reached")
+
+
 def rate_limited(code: int, minutes: int, headers: dict[str, str]) -> GraphError:
-    if code == 80002:
-        msg = "(#80002) There have been too many calls to this Instagram account. Wait a bit " \
-              "and try again. For more info, please refer to https://developers.facebook.com" \
-              "/docs/graph-api/overview/rate-limiting."
-        status = 400
-    elif code == 17:
-        msg = "(#17) User request limit reached"
-        status = 403
-    elif code == 32:
-        msg = "(#32) Page request limit reached"
-        status = 403
-    elif code == 613:
-        msg = "(#613) Calls to this api have exceeded the rate limit."
-        status = 400
-    else:
-        msg = "(#4) Application request limit reached"
-        status = 403
+    status, msg = _RATE_LIMITS.get(code, _APP_RATE_LIMIT)
     return GraphError(code, msg, status=status, transient=True, headers=headers,
                       user_msg=f"Estimated time to regain access: {minutes} minutes.")

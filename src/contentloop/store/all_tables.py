@@ -10,3 +10,4 @@ from . import tables_publish  # noqa: F401
 from . import tables_creative  # noqa: F401
 from . import tables_trends  # noqa: F401
 from . import tables_analytics  # noqa: F401
+from . import tables_plans  # noqa: F401

@@ -63,6 +63,7 @@ class Response:
     headers: Mapping[str, str]
     body: bytes
     url: str
+    reason: str = ""  # the server's reason phrase ("Not Found"), for sources that quote it
 
     def json(self, source: str) -> Any:
         """The body as JSON, or `SourceError` saying why it is not."""
@@ -201,10 +202,7 @@ class GuardedHTTP:
                 detail = None
             if detail:
                 reason += f": {detail[:200]}"
-        retry_after = resp.headers.get("retry-after")
-        if retry_after:
-            reason += f" (Retry-After: {retry_after[:40]})"
-        return reason
+        return reason + retry_after_note(resp)
 
     def _once(
         self,
@@ -225,7 +223,7 @@ class GuardedHTTP:
             status = resp.status_code
             head = {k.lower(): v for k, v in resp.headers.items()}
             if status in _REDIRECTS:
-                return Response(status, head, b"", url)
+                return Response(status, head, b"", url, resp.reason_phrase)
             length = head.get("content-length", "")
             if length.isdigit() and int(length) > self.max_bytes:
                 raise SourceError(
@@ -242,7 +240,13 @@ class GuardedHTTP:
                 if time.monotonic() > deadline:
                     raise SourceError(self.source, f"timed out after {self.timeout:g}s (download)")
                 chunks.append(chunk)
-            return Response(status, head, b"".join(chunks), url)
+            return Response(status, head, b"".join(chunks), url, resp.reason_phrase)
+
+
+def retry_after_note(resp: Response) -> str:
+    """' (Retry-After: …)' when the server said when to come back, else ''."""
+    retry_after = resp.headers.get("retry-after")
+    return f" (Retry-After: {retry_after[:40]})" if retry_after else ""
 
 
 def api_error_message(resp: Response) -> str | None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from contentloop.domain.clock import utc
 from contentloop.domain.models import TrendSignal
 
 from .http import GuardedHTTP, api_error_message
-from .polled import PolledSource
+from .polled import PolledSource, fetch_parts
 from .source import SourceError
 from .text import dedupe, normalize_tag, primary_term, strip_html
 
@@ -174,22 +175,20 @@ class RedditSource(PolledSource):
         self.skipped = []
         headers = {"Accept": "application/json", **self._bearer(now)}
         root = self.oauth_url if self.uses_oauth else self.base_url
-        signals: list[TrendSignal] = []
-        errors: list[str] = []
-        for sub in self.subreddits:
-            for listing in self.listings:
-                path = f"/r/{sub}/{listing}" if self.uses_oauth else f"/r/{sub}/{listing}.json"
-                try:
-                    resp = self.http.get(
-                        root + path, params=self._params(), headers=headers
-                    )
-                    signals += parse_listing(resp.json(self.name), self.name, now)
-                except SourceError as exc:
-                    errors.append(exc.reason)
-                    self.skipped.append((f"r/{sub}/{listing}", exc.reason))
-        if errors and not signals:
-            raise SourceError(self.name, f"every listing failed; first: {errors[0]}")
-        return signals
+        parts = [
+            (f"r/{sub}/{listing}", partial(self._listing, root + self._path(sub, listing),
+                                           headers, now))
+            for sub in self.subreddits
+            for listing in self.listings
+        ]
+        return fetch_parts(self.name, parts, self.skipped, "listing")
+
+    def _path(self, sub: str, listing: str) -> str:
+        return f"/r/{sub}/{listing}" if self.uses_oauth else f"/r/{sub}/{listing}.json"
+
+    def _listing(self, url: str, headers: Mapping[str, str], now: datetime) -> list[TrendSignal]:
+        resp = self.http.get(url, params=self._params(), headers=headers)
+        return parse_listing(resp.json(self.name), self.name, now)
 
     def _params(self) -> Mapping[str, Any]:
         return {"limit": self.limit, "raw_json": 1}

@@ -157,14 +157,7 @@ def _build(kind: str, name: str, spec: Mapping[str, Any], ctx: SourceContext) ->
     if kind == "rss":
         if not url:
             raise ValueError("an rss source needs 'url'")
-        return FeedSource(
-            _local(url, ctx),
-            name=name,
-            timeout=http["timeout"],
-            allow_private=http["allow_private"],
-            min_interval=interval,
-            **({"max_bytes": http["max_bytes"]} if "max_bytes" in http else {}),
-        )
+        return FeedSource(_local(url, ctx), name=name, min_interval=interval, **http)
     if kind == "google_trends":
         return GoogleTrendsSource(
             str(spec.get("geo", "US")), base_url=url or GOOGLE_TRENDS_URL, name=name,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from contentloop.domain.clock import utc
 from contentloop.domain.models import TrendSignal
 
 from .http import GuardedHTTP, api_error_message
-from .polled import PolledSource
+from .polled import PolledSource, fetch_parts
 from .source import SourceError
 from .text import dedupe, normalize_tag, primary_term, strip_html
 
@@ -186,17 +187,8 @@ class YouTubeSource(PolledSource):
                 maxResults=self.max_results,
             )
             return parse_videos(body, self.name, now)
-        signals: list[TrendSignal] = []
-        errors: list[str] = []
-        for query in self.queries:
-            try:
-                signals += self._search(query, now)
-            except SourceError as exc:
-                errors.append(exc.reason)
-                self.skipped.append((query, exc.reason))
-        if errors and not signals:
-            raise SourceError(self.name, f"every search failed; first: {errors[0]}")
-        return signals
+        parts = [(query, partial(self._search, query, now)) for query in self.queries]
+        return fetch_parts(self.name, parts, self.skipped, "search")
 
     def _search(self, query: str, now: datetime) -> list[TrendSignal]:
         after = (utc(now) - self.search_window).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -23,7 +23,7 @@ from contentloop.domain import Account
 from contentloop.policy.settings import PolicySettings
 from contentloop.store import Store
 
-from . import api, pages
+from . import api, pages, plan_pages
 from .context import WebConfig, WebContext
 
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
@@ -55,6 +55,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(plan_pages.router)  # weekly plan: approve or edit as a whole
     if importlib.util.find_spec(LINKS_MODULE) is not None:  # short links (/r/CODE, /l/HANDLE)
         app.include_router(importlib.import_module(LINKS_MODULE).router)
 
