@@ -10,8 +10,8 @@ polls (all through the clock). What compression still inflates is our own CPU an
 time (x factor in simulated seconds), so the figures are an upper bound; `--speed 1` runs
 uncompressed. At 10x the full run asks one process for ~17 posts per wall second and
 saturates it (lateness then measures our CPU, not the design), hence 3x by default for the
-full run and 10x for `--quick` (200 posts). Lateness is measured on the simulator's side: its publish timestamp minus
-the slot (`early` counts posts that went live before their slot: must be 0).
+full run and 10x for `--quick` (200 posts). Lateness is measured on the simulator's side:
+its publish timestamp minus the slot (`early`: posts live before their slot, must be 0).
 
 Two-phase publishing: containers are made and polled to FINISHED `--lead-min` ahead of the
 slot (`instagram.publish_lead_minutes`), so at the slot only `media_publish` is left.

@@ -23,6 +23,8 @@ def drill(
     out: Annotated[Path, typer.Option(help="Where published.json and posts.json go.")] = Path(
         "drill-out"),
     seed: Annotated[int, typer.Option(help="Seed of kill times and captions.")] = 7,
+    lead_minutes: Annotated[int, typer.Option(
+        min=0, help="Make containers this early (phase one); 0: at the slot.")] = 1,
 ) -> None:
     """Start the simulator and a real worker, SIGKILL it repeatedly, check every post."""
     from ..orchestrator.drill import DEFAULT_FAULTS, DrillOptions, run_drill
@@ -34,7 +36,8 @@ def drill(
     except FaultSpecError as exc:
         fail(str(exc), code=2)
     result = run_drill(DrillOptions(posts=posts, kills=kills, accounts=accounts, faults=spec,
-                                    out=out, seed=seed), log=console.print)
+                                    out=out, seed=seed, lead_minutes=lead_minutes),
+                       log=console.print)
     console.print(result.summary(), highlight=False)
     if not result.ok:
         raise typer.Exit(1)

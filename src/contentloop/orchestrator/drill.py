@@ -40,6 +40,8 @@ class DrillOptions:
     window_s: float = 0.0  # 0: about 0.6 s per post, at least 10 s
     crash_p: float = 0.15  # the worker's own kill probability at each journal point
     timeout_s: float = 600.0
+    #: phase one (containers made ahead) runs under the kills too: 1 min covers the window
+    lead_minutes: int = 1
 
 
 @dataclass
@@ -72,14 +74,15 @@ class DrillResult:
         )
 
 
-def _write_config(out: Path, graph_url: str, accounts: list[Account]) -> Path:
+def _write_config(out: Path, graph_url: str, accounts: list[Account],
+                  lead_minutes: int = 0) -> Path:
     lines = [
         f'data_dir = "{(out / "data").as_posix()}"',
         f'database_url = "sqlite:///{(out / "drill.db").as_posix()}"',
         'log_level = "warning"',
         "[instagram]",
         f'graph_url = "{graph_url}"',
-        "publish_lead_minutes = 0",
+        f"publish_lead_minutes = {lead_minutes}",
     ]
     for a in accounts:
         lines += ["[[accounts]]", f'handle = "{a.handle}"', f'timezone = "{a.timezone}"']
@@ -138,7 +141,7 @@ def run_drill(options: DrillOptions, log: Any = None) -> DrillResult:
     env.pop("CONTENTLOOP_IG_ACCESS_TOKEN", None)
     accounts = [Account(handle=f"drill_{i + 1}", timezone="UTC")
                 for i in range(max(1, options.accounts))]
-    config = _write_config(out, base_url, accounts)
+    config = _write_config(out, base_url, accounts, options.lead_minutes)
     store = Store(f"sqlite:///{out / 'drill.db'}", clock)
     kills = restarts = self_kills = 0
     proc: subprocess.Popen[bytes] | None = None

@@ -3,11 +3,13 @@
 A package that adds tables puts them in `store/tables_<area>.py` and adds one import here.
 """
 
-from . import tables  # noqa: F401
-from . import tables_web  # noqa: F401
-from . import tables_scale  # noqa: F401
-from . import tables_publish  # noqa: F401
-from . import tables_creative  # noqa: F401
-from . import tables_trends  # noqa: F401
-from . import tables_analytics  # noqa: F401
-from . import tables_plans  # noqa: F401
+from . import (
+    tables,  # noqa: F401
+    tables_analytics,  # noqa: F401
+    tables_creative,  # noqa: F401
+    tables_plans,  # noqa: F401
+    tables_publish,  # noqa: F401
+    tables_scale,  # noqa: F401
+    tables_trends,  # noqa: F401
+    tables_web,  # noqa: F401
+)
