@@ -234,3 +234,19 @@ def test_hashtags_go_to_the_first_comment_when_configured(tmp_path, media):
 def test_split_hashtags_keeps_other_tags():
     cap, comment = split_hashtags("Try it #today\n\n#coffee #latte", ["coffee", "#latte"])
     assert cap == "Try it #today" and comment == "#coffee #latte"
+
+
+def test_reconcile_finds_a_post_live_with_its_hashtags_in_the_comment(rig):
+    from contentloop.orchestrator.publish_worker import reconcile
+
+    rig.add("r1", "alpha", T, caption="Slow pour wins\n\n#coffee #brew",
+            hashtags=("coffee", "brew"))
+    c = rig.clients["alpha"]
+    ig = rig.store.ig_user_id("alpha")
+    cid = c.create_image_container(ig, rig.host.url_for("a.jpg"), "Slow pour wins")
+    media_id = c.publish(ig, cid)  # live (e.g. the worker died before its commit)
+    found = reconcile(rig.store, rig.clients.__getitem__, repair=True)
+    assert [(d.post_id, d.kind, d.repaired) for d in found] == [
+        ("r1", "live_but_not_published", True)]
+    post = rig.store.get_post("r1")
+    assert post.state is PostState.PUBLISHED and post.media_id == media_id

@@ -21,7 +21,7 @@ from ..publish.publisher import Publisher
 from ..publish.tokens import TokenCipher, TokenMissing, TokenVault
 from ..store import Store
 from ..store.publish_repo import claim_one, dead_letters, requeue
-from .publishing import PublishStage, make_job
+from .publishing import PublishStage, make_job, split_hashtags
 
 log = logging.getLogger("contentloop.publish.worker")
 
@@ -214,14 +214,17 @@ def reconcile(store: Store, client_for: Callable[[str], GraphClient], *, repair:
             if p.state not in (PostState.FAILED, PostState.RETRY_WAIT, PostState.SCHEDULED,
                                PostState.PUBLISHING) or not p.variant_id:
                 continue
-            caption = " ".join(store.get_variant(p.variant_id).caption.split())
-            m = by_caption.get(caption)
-            if m is None or str(m["id"]) in claimed:
+            variant = store.get_variant(p.variant_id)
+            caption = " ".join(variant.caption.split())
+            # With hashtags_in_first_comment the live caption has no hashtags.
+            bare = " ".join(split_hashtags(variant.caption, variant.hashtags)[0].split())
+            hit = by_caption.get(caption) or by_caption.get(bare)
+            if hit is None or str(hit["id"]) in claimed:
                 continue
-            detail = f"media {m['id']} is live but the post is {p.state.value}"
+            detail = f"media {hit['id']} is live but the post is {p.state.value}"
             if repair:
-                _mark_live(store, p, str(m["id"]))
-                claimed.add(str(m["id"]))
+                _mark_live(store, p, str(hit["id"]))
+                claimed.add(str(hit["id"]))
             out.append(Discrepancy(p.id, "live_but_not_published", detail, repaired=repair))
     return out
 

@@ -353,6 +353,15 @@ class PublishStage:
         """The next moment there is work: a slot or retry, or a container to prepare."""
         return self._next_due(waiting(self.store))
 
+    def _forget_gone(self, queued: Sequence[Any]) -> None:
+        """Bound the in-memory marks of a long-running worker to posts still waiting."""
+        with self._lock:
+            if len(self._prep_tried) + len(self._fresh) <= 2 * len(queued) + 1000:
+                return
+            alive = {w.post_id for w in queued}
+            self._prep_tried &= alive
+            self._fresh = {k: v for k, v in self._fresh.items() if k in alive}
+
     def _next_due(self, queued: Sequence[Any]) -> datetime | None:
         times = []
         for w in queued:
@@ -394,6 +403,7 @@ class PublishStage:
                 for post in sorted(claimed, key=lambda p: (p.scheduled_at, p.id)):
                     lanes.publish(post)
                 queued = waiting(self.store)
+                self._forget_gone(queued)
                 if self.publish_lead > timedelta(0):
                     for w in queued:
                         if w.prepared or w.due_at() - self.publish_lead > now:
