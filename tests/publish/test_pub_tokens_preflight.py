@@ -64,6 +64,33 @@ def test_token_refreshed_ahead_of_expiry_against_the_simulator(tmp_path):
         store.close()
 
 
+def test_facebook_login_token_is_re_exchanged_ahead_of_expiry(tmp_path):
+    """Facebook Login has no refresh endpoint: the long-lived token is re-exchanged."""
+    clock = SimulatedClock(T0)
+    world = SimWorld(clock, SimConfig(seed=2, token_ttl_s=20 * 86400))
+    base, stop = serve_in_thread(world)
+    ig, token = world.create_account("fbacc")
+    store = Store(f"sqlite:///{tmp_path / 'f.db'}", clock)
+    vault = TokenVault(store, TokenCipher([generate_key()]), clock)
+    vault.put("fbacc", token, T0 + timedelta(days=20))
+    client = GraphClient(base, token, clock=clock)
+    try:
+        clock.advance(timedelta(days=12))
+        with pytest.raises(Exception, match="app secret"):
+            vault.refresh_if_due("fbacc", client, ahead=timedelta(days=10), app_id="1234")
+        assert vault.refresh_if_due("fbacc", client, ahead=timedelta(days=10),
+                                    app_id="1234", app_secret="app-secret-xyz")
+        fresh = vault.get("fbacc")
+        assert fresh.token.get_secret_value() != token
+        assert fresh.expires_at > clock.now() + timedelta(days=59)
+        clock.advance(timedelta(days=10))  # the first token is dead; the exchanged one works
+        assert client.me()["username"] == "fbacc"
+    finally:
+        client.close()
+        stop()
+        store.close()
+
+
 def test_preflight_media_url_and_quota(tmp_path):
     Image.new("RGB", (1080, 1350), "#123456").save(tmp_path / "ok.jpg", "JPEG")
     Image.new("RGB", (1080, 300), "#123456").save(tmp_path / "wide.jpg", "JPEG")
