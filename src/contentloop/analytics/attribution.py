@@ -20,7 +20,7 @@ Estimated values carry `follows_estimated = 1` in the metrics, and the report sa
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .kpis import M_FOLLOWS, M_REACH, PostResult
@@ -82,7 +82,3 @@ def impute_reel_follows(
     return out
 
 
-def window_new_followers(daily: Mapping[str, float], days: Sequence[str]) -> float | None:
-    """Sum of the daily new-follower series over `days` (ISO dates); None if none is known."""
-    present = [daily[d] for d in days if d in daily]
-    return float(sum(present)) if present else None

@@ -172,10 +172,6 @@ class Variant:
     def blocked(self) -> bool:
         return any(v.severity is Severity.BLOCK for v in self.verdicts)
 
-    @property
-    def warned(self) -> bool:
-        return any(v.severity is Severity.WARN for v in self.verdicts)
-
 
 @dataclass(frozen=True, slots=True)
 class Asset:

@@ -383,15 +383,6 @@ class ThompsonBandit:
             picks.append(pick)
         return picks
 
-    def predict(self, levels: Mapping[str, str]) -> float:
-        """Posterior mean of log(1 + value) for one combination of levels."""
-        index = self._index()
-        total = self._baseline
-        for dim, lv in levels.items():
-            i = index.get((dim, str(lv)))
-            if i is not None:
-                total += float(self._mean[i])
-        return total
 
     def sample_preferences(
         self,

@@ -350,15 +350,6 @@ class Loop:
         return out
 
     # -- one pass ----------------------------------------------------------------------------------
-    def run_stages(self) -> None:
-        """Plan, generate, review, render, publish what is due, and sync insights."""
-        self.plan()
-        self.generate()
-        self.review()
-        self.render()
-        self.publish_due()
-        self.sync_insights()
-        self.sync_accounts()
 
     def next_wakeup(self, after: datetime) -> datetime | None:
         """The next moment anything is due: a scheduled post, a retry, or an insights snapshot."""

@@ -7,7 +7,6 @@ with a reason a person can act on, while there is still time to fix it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -100,10 +99,6 @@ def check_quota(
         return [Issue("quota", f"{worst} posts planned in the 24 h up to {at:%Y-%m-%d %H:%M} "
                                f"UTC, over the publishing limit of {quota_total}")]
     return []
-
-
-def per_day(slots: Iterable[datetime]) -> Counter[str]:
-    return Counter(s.date().isoformat() for s in slots)
 
 
 @dataclass

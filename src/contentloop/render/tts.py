@@ -104,12 +104,6 @@ def write_wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1) -> 
         w.writeframes(pcm.tobytes())
 
 
-def wav_duration(path: Path) -> float:
-    """Length of a WAV file in seconds, from its header."""
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes() / float(w.getframerate())
-
-
 def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.01) -> np.ndarray:
     """Drop leading and trailing near-silence, so a line's start is its first audible sound."""
     loud = np.flatnonzero(np.abs(samples) > threshold)

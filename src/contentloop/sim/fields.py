@@ -13,9 +13,6 @@ class FieldSpec:
     modifiers: dict[str, str] = field(default_factory=dict)
     children: list[FieldSpec] | None = None
 
-    def child_names(self) -> list[str]:
-        return [c.name for c in self.children or []]
-
 
 def parse_fields(text: str | None) -> list[FieldSpec]:
     if not text:

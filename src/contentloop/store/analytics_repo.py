@@ -106,13 +106,6 @@ def get_link(store: Store, code: str) -> Link | None:
         return _link(row) if row else None
 
 
-def set_link_active(store: Store, code: str, active: bool) -> None:
-    with store.session() as s:
-        row = s.get(LinkRow, code)
-        if row is not None:
-            row.active = int(active)
-
-
 def active_links(store: Store, account: str, limit: int = 12) -> list[Link]:
     """Newest active links first: what the link-in-bio page shows."""
     with store.session() as s:
@@ -232,15 +225,6 @@ def revenue_by_post(
 def daily_series(store: Store, account: str, metric: str) -> dict[str, float]:
     """An account metric as {ISO day: value} (e.g. followers_count, reach, online_followers)."""
     return {day: value for day, value, _payload in store.account_metrics(account, metric)}
-
-
-def save_daily(store: Store, account: str, rows: Iterable[tuple[str, str, float, dict]]) -> int:
-    """Upsert (day, metric, value, payload) rows; idempotent per (account, day, metric)."""
-    n = 0
-    for day, metric, value, payload in rows:
-        store.save_account_metric(account, day, metric, float(value), payload)
-        n += 1
-    return n
 
 
 @dataclass(frozen=True, slots=True)
